@@ -1,0 +1,1 @@
+"""Camp syntax: the Lark grammar, the typed AST and the parser."""

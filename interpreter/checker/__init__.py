@@ -1,0 +1,1 @@
+"""Camp static checker."""

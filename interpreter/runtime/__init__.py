@@ -1,0 +1,1 @@
+"""Camp runtime: values, evaluator, call stack, world, scheduler."""

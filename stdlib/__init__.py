@@ -1,0 +1,1 @@
+"""The Camp standard library: function registry and .camp prelude files."""
