@@ -1,0 +1,540 @@
+"""The typed AST of Camp: frozen, slotted dataclasses, each with a :class:`Span`.
+
+Nothing after :mod:`camp.grammar.parser` sees a Lark tree; the checker and the
+interpreter work on these nodes only.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Union
+
+from camp.grammar.span import Span
+
+__all__ = [
+    "AddToList",
+    "Between",
+    "BinOp",
+    "Binary",
+    "CallStep",
+    "Campaign",
+    "ChangeStatus",
+    "Clause",
+    "Const",
+    "Decl",
+    "Duration",
+    "Expr",
+    "FailStep",
+    "FieldDecl",
+    "FieldRef",
+    "FieldsDecl",
+    "FuncCall",
+    "If",
+    "Import",
+    "InPast",
+    "Interp",
+    "IsEmpty",
+    "ListExpr",
+    "Literal",
+    "Module",
+    "Moment",
+    "Not",
+    "On",
+    "Program",
+    "Qualify",
+    "QualifyRule",
+    "Request",
+    "Retry",
+    "Schedule",
+    "SendAlert",
+    "SendEmail",
+    "Set",
+    "Span",
+    "Step",
+    "Stop",
+    "Str",
+    "TokenDecl",
+    "TokenRef",
+    "Trigger",
+    "TriggerKind",
+    "Wait",
+    "WebhookCall",
+    "WebhookDecl",
+    "Where",
+]
+
+
+# ---- expressions -----------------------------------------------------------
+
+
+class BinOp(Enum):
+    OR = "or"
+    AND = "and"
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IS = "is"
+    IS_NOT = "is not"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not contains"
+    STARTS_WITH = "starts with"
+    ENDS_WITH = "ends with"
+    IN = "in"
+    NOT_IN = "not in"
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"
+    MOD = "%"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+COMPARISONS = frozenset({BinOp.EQ, BinOp.NE, BinOp.LT, BinOp.LE, BinOp.GT, BinOp.GE})
+TEXT_TESTS = frozenset(
+    {
+        BinOp.IS,
+        BinOp.IS_NOT,
+        BinOp.CONTAINS,
+        BinOp.NOT_CONTAINS,
+        BinOp.STARTS_WITH,
+        BinOp.ENDS_WITH,
+        BinOp.IN,
+        BinOp.NOT_IN,
+    }
+)
+ARITHMETIC = frozenset({BinOp.ADD, BinOp.SUB, BinOp.MUL, BinOp.DIV, BinOp.MOD})
+LOGICAL = frozenset({BinOp.AND, BinOp.OR})
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A number, boolean or ``null`` literal (strings are :class:`Str`)."""
+
+    value: Decimal | bool | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Interp:
+    """A ``{{namespace.name}}`` token inside a string literal."""
+
+    namespace: str  # "my", "lead", "campaign", "program", or whatever the user wrote
+    name: str
+    span: Span
+
+    @property
+    def text(self) -> str:
+        return f"{{{{{self.namespace}.{self.name}}}}}"
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    """A string literal: literal text interleaved with tokens."""
+
+    parts: tuple[str | Interp, ...]
+    span: Span
+
+    @property
+    def is_plain(self) -> bool:
+        return all(isinstance(p, str) for p in self.parts)
+
+    @property
+    def plain(self) -> str:
+        """The text with tokens left as written (names of emails, lists, statuses)."""
+        return "".join(p if isinstance(p, str) else p.text for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef:
+    """A lead field: ``country``, `` `Job Title` ``, ``lead.country``."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRef:
+    """A program token in an expression: ``my.points``."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FuncCall:
+    name: str
+    args: tuple[Expr, ...]
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Negate:
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: BinOp
+    left: Expr
+    right: Expr
+    span: Span
+    op_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    value: Expr
+    low: Expr
+    high: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class IsEmpty:
+    value: Expr
+    negated: bool  # ``is not empty``
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    amount: Decimal
+    unit: str  # as written: "day", "days", "month", ...
+    span: Span
+
+    _SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
+
+    @property
+    def delta(self) -> _dt.timedelta:
+        """A month is 30 days, as in Marketo."""
+        per = self._SECONDS[self.unit.rstrip("s")]
+        return _dt.timedelta(seconds=float(self.amount * per))
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class InPast:
+    value: Expr
+    duration: Duration
+    span: Span
+
+
+Expr = Union[
+    Literal, Str, FieldRef, TokenRef, FuncCall, ListExpr, Not, Negate, Binary, Between, IsEmpty, InPast
+]
+
+
+# ---- steps -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Set:
+    """``set f = e;`` (op ``=``) or ``set f += e;`` / ``-=`` (Change Score)."""
+
+    field: FieldRef
+    op: str
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class CallStep:
+    target: str
+    parent_tokens: bool
+    span: Span
+    target_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    target: str
+    span: Span
+    target_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SendEmail:
+    email: Str
+    operational: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SendAlert:
+    alert: Str
+    to: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """``wait 2 days;`` (``duration``) or ``wait until EXPR;`` (``until``)."""
+
+    duration: Duration | None
+    until: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookCall:
+    name: str
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class AddToList:
+    """``add to list "X";`` (``add`` true) or ``remove from list "X";``."""
+
+    list_name: Str
+    add: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeStatus:
+    program: Str | None  # None: the enclosing program
+    status: Str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    description: Str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FailStep:
+    message: Str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    branches: tuple[tuple[Expr, tuple[Step, ...]], ...]  # if + elifs, in order
+    else_body: tuple[Step, ...] | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    times: int
+    body: tuple[Step, ...]
+    until: Expr | None
+    else_body: tuple[Step, ...] | None
+    span: Span
+    times_span: Span
+
+
+Step = Union[
+    Set,
+    CallStep,
+    Request,
+    SendEmail,
+    SendAlert,
+    Wait,
+    WebhookCall,
+    AddToList,
+    ChangeStatus,
+    Moment,
+    Stop,
+    FailStep,
+    If,
+    Retry,
+]
+
+
+# ---- clauses ---------------------------------------------------------------
+
+
+class TriggerKind(Enum):
+    FORM = "form"
+    PAGE = "page"
+    CLICK = "click"
+    CHANGE = "change"
+    CREATED = "created"
+    REQUESTED = "requested"
+    ADDED_TO_LIST = "added to list"
+    STATUS_CHANGE = "status change in"
+    EVENT = "event"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: TriggerKind
+    argument: Str | FieldRef | None  # the form/page/email/list/program/event name, or the field
+    span: Span
+
+    def describe(self) -> str:
+        if self.argument is None:
+            return str(self.kind)
+        if isinstance(self.argument, FieldRef):
+            return f"{self.kind} {self.argument.name}"
+        return f'{self.kind} "{self.argument.plain}"'
+
+
+@dataclass(frozen=True, slots=True)
+class On:
+    trigger: Trigger
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    condition: Expr
+    span: Span
+
+
+class QualifyRule(Enum):
+    ONCE = "once"
+    EVERY_TIME = "every time"
+    ONCE_EVERY = "once every"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Qualify:
+    rule: QualifyRule
+    interval: Duration | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """``schedule at "2026-12-01T09:00";`` or ``schedule every day at "02:00";``."""
+
+    at: str
+    daily: bool
+    span: Span
+    at_span: Span
+
+
+Clause = Union[On, Where, Qualify, Schedule]
+CLAUSE_TYPES = (On, Where, Qualify, Schedule)
+
+
+# ---- declarations ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A constant in a declaration: a field default or a program token's value."""
+
+    value: str | Decimal | bool | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    path: str
+    span: Span
+    path_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecl:
+    name: str
+    type_name: str  # text | number | boolean | date | datetime
+    default: Const | None
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsDecl:
+    fields: tuple[FieldDecl, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDecl:
+    name: str
+    url: Str | None
+    method: str
+    headers: tuple[tuple[str, Str], ...]
+    body: Str | None
+    responses: tuple[tuple[FieldRef, str], ...]  # lead field <- JSON path
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    name: str
+    executable: bool
+    body: tuple[Clause | Step, ...]  # in source order (the checker reports clauses after steps)
+    span: Span
+    name_span: Span
+    program: str | None = None  # the enclosing program's name
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(i for i in self.body if isinstance(i, CLAUSE_TYPES))
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(i for i in self.body if not isinstance(i, CLAUSE_TYPES))  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenDecl:
+    name: str
+    value: Const
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    name: str
+    tokens: tuple[TokenDecl, ...]
+    statuses: tuple[Str, ...]  # in progression order
+    campaigns: tuple[Campaign, ...]
+    span: Span
+    name_span: Span
+    statuses_spans: tuple[Span, ...] = ()
+
+
+Decl = Union[Import, FieldsDecl, WebhookDecl, Program, Campaign]
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """One parsed ``.camp`` file."""
+
+    file: str
+    items: tuple[Decl, ...]
