@@ -1,0 +1,128 @@
+"""Loading a program: the named files plus everything they import, each once.
+
+Imports are resolved relative to the importing file; ``std/NAME`` resolves to
+the prelude shipped in ``camp.stdlib``. Import cycles are allowed: the result
+is a set of files, not a tree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from camp.diagnostics import Diagnostic
+from camp.grammar import ast as A
+from camp.grammar.parser import parse
+
+
+class InputError(Exception):
+    """A file named on the command line cannot be read (exit status 2)."""
+
+
+STDLIB_PREFIX = "std/"
+
+
+def stdlib_dir() -> Path:
+    return Path(str(resources.files("camp.stdlib")))
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in diagnostics: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+@dataclass
+class LoadedProgram:
+    modules: list[A.Module] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # display name -> text
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    library_files: set[str] = field(default_factory=set)  # files from the stdlib prelude
+
+
+def read_source(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{display_path(path)}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{display_path(path)}: is a directory, not a .camp file") from None
+    except OSError as e:
+        raise InputError(f"{display_path(path)}: cannot read: {e.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(
+            f"{display_path(path)}:{line}: not valid UTF-8 text (byte {e.start + 1})"
+        ) from None
+
+
+def resolve_import(spec: str, importer: Path | None) -> Path:
+    if spec.startswith(STDLIB_PREFIX):
+        name = spec[len(STDLIB_PREFIX) :]
+        if not name.endswith(".camp"):
+            name += ".camp"
+        return stdlib_dir() / name
+    base = importer.parent if importer is not None else Path.cwd()
+    return (base / spec).resolve()
+
+
+def load(
+    paths: list[Path],
+    extra: list[tuple[str, str]] | None = None,
+) -> LoadedProgram:
+    """Load ``paths`` (raising :class:`InputError` if one cannot be read) and their imports.
+
+    ``extra`` adds in-memory sources ``(name, text)`` (the REPL, tests).
+    """
+    program = LoadedProgram()
+    seen: set[Path] = set()
+    queue: list[tuple[Path | None, str, str]] = []
+    lib = stdlib_dir().resolve()
+    for p in paths:
+        resolved = p.resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        queue.append((resolved, display_path(p), read_source(p)))
+    for name, text in extra or []:
+        queue.append((None, name, text))
+    while queue:
+        path, name, text = queue.pop(0)
+        program.sources[name] = text
+        if path is not None and path.parent == lib:
+            program.library_files.add(name)
+        result = parse(text, name)
+        program.diagnostics.extend(result.diagnostics)
+        if result.node is None:
+            continue
+        module: A.Module = result.node
+        program.modules.append(module)
+        for item in module.items:
+            if not isinstance(item, A.Import):
+                continue
+            target = resolve_import(item.path, path)
+            if target in seen:
+                continue
+            try:
+                target_text = read_source(target)
+            except InputError as e:
+                where = "the standard library" if item.path.startswith(STDLIB_PREFIX) else None
+                hint = (
+                    f"'{item.path}' is not in {where}"
+                    if where
+                    else "paths are relative to the importing file"
+                )
+                program.diagnostics.append(
+                    Diagnostic("E307", f"import not found: {e}", item.span, hint)
+                )
+                continue
+            seen.add(target)
+            queue.append((target, display_path(target), target_text))
+    return program
