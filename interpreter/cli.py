@@ -86,5 +86,132 @@ def check(files: tuple[Path, ...], fmt: str, max_depth: int) -> None:
     sys.exit(EXIT_FAIL if errors else EXIT_OK)
 
 
+def parse_when(text: str, option: str, start: Any = None) -> Any:
+    """An ISO date-time, or (for --until) a duration after the start: '7 days', '12 hours'."""
+    import datetime as dt
+    import re
+
+    units = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000}
+    m = re.fullmatch(r"\s*(\d+)\s*(minute|hour|day|week|month)s?\s*", text)
+    if m and start is not None:
+        return start + dt.timedelta(seconds=int(m.group(1)) * units[m.group(2)])
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
+    except ValueError:
+        what = "a date-time like 2026-12-01T09:00" + (" or a duration like '7 days'" if start else "")
+        fail_input(f"{option}: '{text}' is not {what}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--campaign", help="Batch campaign, executable (test harness) or requestable campaign to run.")
+@click.option("--leads", type=click.Path(path_type=Path), help="Leads: CSV, JSON or JSONL.")
+@click.option("--events", type=click.Path(path_type=Path), help="Events (JSONL): form, page, click, event, created.")
+@click.option("--db", type=click.Path(path_type=Path), help="A lead workspace (SQLite).")
+@click.option("--start", help="Simulation start (default: now, to the second).")
+@click.option("--until", help="Simulation end: a date-time or a duration after --start.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write every lead after the run.")
+@click.option("--activities", type=click.Path(path_type=Path), help="Write the activity log (JSONL).")
+@click.option("--trace", is_flag=True, help="Print each step as it runs, indented by call depth.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--max-depth", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--max-steps", type=click.IntRange(min=1), default=100_000, show_default=True, help="Steps per lead per run (R204).")
+@click.option("--max-cascade", type=click.IntRange(min=1), default=50, show_default=True, help="Trigger cascade depth (R205).")
+def run(
+    file: Path,
+    campaign: str | None,
+    leads: Path | None,
+    events: Path | None,
+    db: Path | None,
+    start: str | None,
+    until: str | None,
+    out: Path | None,
+    activities: Path | None,
+    trace: bool,
+    fmt: str,
+    max_depth: int,
+    max_steps: int,
+    max_cascade: int,
+) -> None:
+    """Run the campaigns of FILE over lead data and report what they did."""
+    import datetime as dt
+
+    from camp.checker import InputError, check_files
+    from camp.runtime.evaluator import Limits
+    from camp.runtime.run import RunOptions, execute
+
+    if db is not None:
+        fail_input("--db: lead workspaces are not available in this version yet")
+    try:
+        result = check_files([file], max_depth)
+    except InputError as e:
+        fail_input(str(e))
+    if result.errors:
+        print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
+        click.echo(f"camp: refused to run: {len(result.errors)} check error(s)", err=True)
+        sys.exit(EXIT_REFUSED)
+    begin = parse_when(start, "--start") if start else dt.datetime.now().replace(microsecond=0)
+    end = parse_when(until, "--until", begin) if until else None
+    opts = RunOptions(
+        campaign=campaign,
+        leads=leads,
+        events=events,
+        start=begin,
+        until=end,
+        out=out,
+        activities=activities,
+        limits=Limits(max_steps, max_cascade),
+        trace=(lambda line: click.echo(line, err=True)) if trace else None,
+    )
+    if _use_color(sys.stderr) and not trace:
+        opts.progress = _progress
+    try:
+        summary = execute(result.symbols, opts)
+    except InputError as e:
+        fail_input(str(e))
+    if opts.progress is not None:
+        click.echo("\r\x1b[K", nl=False, err=True)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(summary.to_json(), indent=2))
+    else:
+        _print_summary(summary, result.symbols.sources)
+    sys.exit(EXIT_FAIL if summary.errors else EXIT_OK)
+
+
+def _progress(count: int) -> None:
+    if count % 5000 == 0:
+        click.echo(f"\r{count:,} leads…", nl=False, err=True)
+
+
+def _print_summary(summary: Any, sources: dict[str, str]) -> None:
+    from camp.diagnostics import render
+
+    for d in summary.errors:
+        click.echo(render(d, sources), err=True)
+        click.echo("", err=True)
+    click.echo(f"clock        {summary.start} → {summary.end}")
+    click.echo(f"leads        {summary.leads}")
+    click.echo(f"flows        {summary.flows}")
+    click.echo(f"steps        {summary.steps}")
+    click.echo(f"activities   {summary.activities}")
+    for name, count in summary.by_type.items():
+        click.echo(f"  {name:<24} {count}")
+    if summary.emails:
+        click.echo("emails sent")
+        for name, count in summary.emails.items():
+            click.echo(f"  {name:<24} {count}")
+    click.echo(f"errors       {len(summary.errors)}")
+    for d in summary.errors:
+        click.echo(f"  {d.code} lead {d.lead}: {d.message}")
+    if summary.waiting:
+        click.echo(f"waiting      {len(summary.waiting)} flow(s) still queued at the end")
+        for w in summary.waiting[:20]:
+            click.echo(f"  lead {w['lead']}  {w['campaign']}  until {w['until']}")
+        if len(summary.waiting) > 20:
+            click.echo(f"  … and {len(summary.waiting) - 20} more")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

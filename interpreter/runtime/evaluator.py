@@ -1,0 +1,473 @@
+"""The tree-walking evaluator: expressions, steps, and the synchronous call stack.
+
+``call X`` pushes a :class:`Frame` (campaign, token context, call site), checks
+X's filters and qualification rule, runs X's steps to completion and pops.
+Dispatch is by node type through dicts built once (no ``isinstance`` chains);
+``wait`` and ``stop`` unwind with exceptions, which only happen once per flow.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from camp.checker.symbols import CampaignInfo, Kind, ProgramInfo, Symbols
+from camp.diagnostics import StackFrame
+from camp.grammar import ast as A
+from camp.runtime import values as V
+from camp.runtime.values import CampaignError
+from camp.runtime.world import ActivityLog, Lead
+from camp.stdlib.registry import CallContext, FunctionError
+from camp.types import Type, Value
+
+if TYPE_CHECKING:
+    from camp.runtime.scheduler import Scheduler
+
+
+class StopFlow(Exception):
+    """``stop;``: ends this flow run and every caller's."""
+
+
+class Suspend(Exception):
+    """``wait``: the flow resumes at ``until`` with the rest of its blocks."""
+
+    def __init__(self, until: _dt.datetime) -> None:
+        super().__init__()
+        self.until = until
+        self.rest: list[tuple[tuple[A.Step, ...], int]] = []  # innermost block first
+
+
+class Frame:
+    __slots__ = ("call_span", "campaign", "depth", "parent", "step", "tokens")
+
+    def __init__(
+        self,
+        campaign: CampaignInfo,
+        tokens: ProgramInfo | None,
+        parent: Frame | None,
+        call_span: Any,
+    ) -> None:
+        self.campaign = campaign
+        self.tokens = tokens
+        self.parent = parent
+        self.call_span = call_span
+        self.depth = 0 if parent is None else parent.depth + 1
+        self.step: A.Step | None = None
+
+
+_BINARY: dict[A.BinOp, Callable[[Value, Value], Value]] = {
+    A.BinOp.ADD: V.add,
+    A.BinOp.SUB: V.sub,
+    A.BinOp.MUL: V.mul,
+    A.BinOp.DIV: V.div,
+    A.BinOp.MOD: V.mod,
+    A.BinOp.EQ: V.eq,
+    A.BinOp.NE: V.ne,
+    A.BinOp.LT: lambda a, b: V.order(a, b, "<"),
+    A.BinOp.LE: lambda a, b: V.order(a, b, "<="),
+    A.BinOp.GT: lambda a, b: V.order(a, b, ">"),
+    A.BinOp.GE: lambda a, b: V.order(a, b, ">="),
+    A.BinOp.IS: V.is_,
+    A.BinOp.IS_NOT: V.is_not,
+    A.BinOp.CONTAINS: V.contains,
+    A.BinOp.NOT_CONTAINS: V.not_contains,
+    A.BinOp.STARTS_WITH: V.starts_with,
+    A.BinOp.ENDS_WITH: V.ends_with,
+    A.BinOp.IN: V.in_,
+    A.BinOp.NOT_IN: V.not_in,
+}
+
+
+class Limits:
+    def __init__(self, max_steps: int = 100_000, max_cascade: int = 50) -> None:
+        self.max_steps = max_steps
+        self.max_cascade = max_cascade
+
+
+class Interpreter:
+    def __init__(
+        self,
+        symbols: Symbols,
+        log: ActivityLog,
+        now: _dt.datetime,
+        limits: Limits | None = None,
+        trace: Callable[[str], None] | None = None,
+        regex_timeout: float = 0.25,
+    ) -> None:
+        self.symbols = symbols
+        self.log = log
+        self.now = now
+        self.limits = limits or Limits()
+        self.trace = trace
+        self.regex_timeout = regex_timeout
+        self.scheduler: Scheduler | None = None
+        self.cascade = 0  # trigger-cascade depth of the flow being run
+        self.source_lines = {f: t.splitlines() for f, t in symbols.sources.items()}
+        self.field_types = {n: f.type for n, f in symbols.fields.items()}
+        self._expr: dict[type, Callable[[Any, Frame, Lead], Value]] = {
+            A.Literal: self.e_literal,
+            A.Str: self.e_str,
+            A.FieldRef: self.e_field,
+            A.TokenRef: self.e_token,
+            A.FuncCall: self.e_call,
+            A.ListExpr: self.e_list,
+            A.Not: self.e_not,
+            A.Negate: self.e_negate,
+            A.Binary: self.e_binary,
+            A.Between: self.e_between,
+            A.IsEmpty: self.e_is_empty,
+            A.InPast: self.e_in_past,
+        }
+        self._step: dict[type, Callable[[Any, Frame, Lead], None]] = {
+            A.Set: self.s_set,
+            A.CallStep: self.s_call,
+            A.Request: self.s_request,
+            A.SendEmail: self.s_send_email,
+            A.SendAlert: self.s_send_alert,
+            A.Wait: self.s_wait,
+            A.WebhookCall: self.s_webhook,
+            A.AddToList: self.s_list,
+            A.ChangeStatus: self.s_change_status,
+            A.Moment: self.s_moment,
+            A.Stop: self.s_stop,
+            A.FailStep: self.s_fail,
+            A.If: self.s_if,
+            A.Retry: self.s_retry,
+        }
+
+    # ---- expressions ---------------------------------------------------------
+
+    def eval(self, e: A.Expr, frame: Frame, lead: Lead) -> Value:
+        try:
+            return self._expr[type(e)](e, frame, lead)
+        except CampaignError as err:
+            if err.span is None:
+                err.span = e.span
+            raise
+
+    def condition(self, e: A.Expr, frame: Frame, lead: Lead) -> bool:
+        return V.truthy(self.eval(e, frame, lead))
+
+    def e_literal(self, e: A.Literal, frame: Frame, lead: Lead) -> Value:
+        return e.value
+
+    def e_str(self, e: A.Str, frame: Frame, lead: Lead) -> Value:
+        if len(e.parts) == 1 and isinstance(e.parts[0], str):
+            return e.parts[0]
+        return "".join(p if isinstance(p, str) else self.token_text(p, frame, lead) for p in e.parts)
+
+    def token_text(self, p: A.Interp, frame: Frame, lead: Lead) -> str:
+        if p.namespace == "lead":
+            return V.fmt(lead.fields.get(p.name) if p.name != "id" else Decimal(lead.id))
+        if p.namespace == "my":
+            return V.fmt(self.token_value(p.name, frame, p.span))
+        if p.namespace == "campaign":
+            return frame.campaign.name
+        if p.namespace == "program":
+            return frame.tokens.name if frame.tokens is not None else ""
+        raise CampaignError("R202", f"unknown token {p.text}", p.span)
+
+    def token_value(self, name: str, frame: Frame, span: Any) -> Value:
+        program = frame.tokens
+        if program is None or name not in program.tokens:
+            where = f"program '{program.name}'" if program else "no program"
+            raise CampaignError("R202", f"token my.{name} is not defined in {where}", span)
+        return program.tokens[name].value.value
+
+    def e_field(self, e: A.FieldRef, frame: Frame, lead: Lead) -> Value:
+        if e.name == "id":
+            return Decimal(lead.id)
+        return lead.fields.get(e.name)
+
+    def e_token(self, e: A.TokenRef, frame: Frame, lead: Lead) -> Value:
+        return self.token_value(e.name, frame, e.span)
+
+    def e_call(self, e: A.FuncCall, frame: Frame, lead: Lead) -> Value:
+        fn = self.symbols.functions[e.name]
+        args = [self.eval(a, frame, lead) for a in e.args]
+        try:
+            return fn.impl(CallContext(self.now, self.regex_timeout), *args)
+        except FunctionError as err:
+            raise CampaignError("R207", f"{e.name}(): {err}", e.span) from None
+        except CampaignError:
+            raise
+        except (TypeError, ValueError, ArithmeticError, AttributeError) as err:
+            raise CampaignError("R207", f"{e.name}() failed: {err}", e.span) from None
+
+    def e_list(self, e: A.ListExpr, frame: Frame, lead: Lead) -> Value:
+        return tuple(self.eval(i, frame, lead) for i in e.items)
+
+    def e_not(self, e: A.Not, frame: Frame, lead: Lead) -> Value:
+        return not self.condition(e.operand, frame, lead)
+
+    def e_negate(self, e: A.Negate, frame: Frame, lead: Lead) -> Value:
+        return V.neg(self.eval(e.operand, frame, lead))
+
+    def e_binary(self, e: A.Binary, frame: Frame, lead: Lead) -> Value:
+        op = e.op
+        if op is A.BinOp.AND:
+            return self.condition(e.left, frame, lead) and self.condition(e.right, frame, lead)
+        if op is A.BinOp.OR:
+            return self.condition(e.left, frame, lead) or self.condition(e.right, frame, lead)
+        left = self.eval(e.left, frame, lead)
+        right = self.eval(e.right, frame, lead)
+        try:
+            return _BINARY[op](left, right)
+        except CampaignError as err:
+            if err.span is None:
+                err.span = e.op_span
+            raise
+
+    def e_between(self, e: A.Between, frame: Frame, lead: Lead) -> Value:
+        return V.between(
+            self.eval(e.value, frame, lead),
+            self.eval(e.low, frame, lead),
+            self.eval(e.high, frame, lead),
+        )
+
+    def e_is_empty(self, e: A.IsEmpty, frame: Frame, lead: Lead) -> Value:
+        empty = V.is_empty(self.eval(e.value, frame, lead))
+        return not empty if e.negated else empty
+
+    def e_in_past(self, e: A.InPast, frame: Frame, lead: Lead) -> Value:
+        return V.in_past(self.eval(e.value, frame, lead), e.duration.delta, self.now)
+
+    # ---- steps -----------------------------------------------------------------
+
+    def run_block(self, steps: tuple[A.Step, ...], frame: Frame, lead: Lead, start: int = 0) -> None:
+        dispatch = self._step
+        max_steps = self.limits.max_steps
+        for i in range(start, len(steps)):
+            step = steps[i]
+            frame.step = step
+            lead.steps += 1
+            if lead.steps > max_steps:
+                raise CampaignError(
+                    "R204",
+                    f"lead {lead.describe()} ran more than {max_steps} steps in this run "
+                    f"(in campaign '{frame.campaign.name}')",
+                    step.span,
+                )
+            if self.trace is not None:
+                self.trace_step(step, frame, lead)
+            try:
+                dispatch[type(step)](step, frame, lead)
+            except Suspend as s:
+                s.rest.append((steps, i + 1))
+                raise
+
+    def activity(self, lead: Lead, frame: Frame, type_: str, **attrs: Any) -> None:
+        self.log.add(lead, self.now, type_, frame.campaign.name, **attrs)
+
+    def s_set(self, s: A.Set, frame: Frame, lead: Lead) -> None:
+        name = s.field.name
+        value = self.eval(s.value, frame, lead)
+        old = lead.fields.get(name)
+        if s.op == "=":
+            value = self.coerce(name, value, s)
+            if V.eq(old, value) and type(old) is type(value) or (old is None and value is None):
+                return
+            lead.fields[name] = value
+            self.activity(lead, frame, "Change Data Value", field=name, old=old, new=value)
+        else:
+            if value is None:
+                return
+            change = value if s.op == "+=" else V.neg(value)
+            base = old if old is not None else Decimal(0)
+            new = V.add(base, change) if isinstance(base, Decimal) else None
+            if not isinstance(new, Decimal) or not isinstance(change, Decimal):
+                raise CampaignError("R202", f"'{s.op}' needs a number field: '{name}' is {V.fmt_repr(old)}", s.span)
+            lead.fields[name] = new
+            self.activity(lead, frame, "Change Score", field=name, old=old, new=new, change=change)
+        if self.scheduler is not None:
+            self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name)
+
+    def coerce(self, name: str, value: Value, s: A.Set) -> Value:
+        wanted = self.field_types.get(name)
+        if wanted is None or value is None or wanted is Type.ANY:
+            return value
+        if wanted is Type.DATE and isinstance(value, _dt.datetime):
+            return value.date()
+        if wanted is Type.DATETIME and isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+            return _dt.datetime.combine(value, _dt.time())
+        from camp.types import type_of
+
+        actual = type_of(value)
+        if actual is not wanted:
+            raise CampaignError(
+                "R202", f"cannot set {wanted} field '{name}' to {actual} {V.fmt_repr(value)}", s.value.span
+            )
+        return value
+
+    def s_call(self, s: A.CallStep, frame: Frame, lead: Lead) -> None:
+        target = self.symbols.campaigns[s.target]
+        tokens = frame.tokens if s.parent_tokens else target.program
+        callee = Frame(target, tokens, frame, s.span)
+        if callee.depth > self.symbols.max_depth:
+            raise CampaignError(
+                "R203",
+                f"call stack deeper than {self.symbols.max_depth} nested executables",
+                s.span,
+            )
+        qualified = self.qualifies(target, callee, lead)
+        self.activity(lead, frame, "Execute Campaign", target=target.name, qualified=qualified)
+        if not qualified:
+            return
+        lead.runs[target.name] = self.now
+        try:
+            self.run_block(target.steps, callee, lead)
+        except CampaignError as err:
+            if err.span is None:
+                err.span = callee.step.span if callee.step else s.span
+            err.stack = (*err.stack, self.snapshot(callee))
+            raise
+
+    def qualifies(self, campaign: CampaignInfo, frame: Frame, lead: Lead) -> bool:
+        last = lead.runs.get(campaign.name)
+        rule = campaign.qualify
+        if last is not None:
+            if rule is A.QualifyRule.ONCE:
+                return False
+            if rule is A.QualifyRule.ONCE_EVERY and campaign.qualify_interval is not None:
+                if self.now < last + campaign.qualify_interval.delta:
+                    return False
+        return all(self.condition(f, frame, lead) for f in campaign.filters)
+
+    def snapshot(self, frame: Frame) -> StackFrame:
+        step = frame.step
+        span = step.span if step is not None else frame.campaign.decl.span
+        lines = self.source_lines.get(span.file, [])
+        source = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
+        kind = "executable" if frame.campaign.kind is Kind.EXECUTABLE else "campaign"
+        return StackFrame(span, kind, frame.campaign.name, source)
+
+    def s_request(self, s: A.Request, frame: Frame, lead: Lead) -> None:
+        self.activity(lead, frame, "Request Campaign", target=s.target)
+        if self.scheduler is not None:
+            self.scheduler.request(lead, self.symbols.campaigns[s.target])
+
+    def s_send_email(self, s: A.SendEmail, frame: Frame, lead: Lead) -> None:
+        name = V.fmt(self.eval(s.email, frame, lead))
+        reason = self.blocked(lead, s.operational)
+        if reason:
+            self.activity(lead, frame, "Email Blocked", email=name, reason=reason)
+        else:
+            self.activity(lead, frame, "Send Email", email=name)
+
+    def blocked(self, lead: Lead, operational: bool) -> str | None:
+        if not operational and lead.fields.get("unsubscribed") is True:
+            return "unsubscribed"
+        email = lead.fields.get("email")
+        if email is None or (isinstance(email, str) and not email.strip()):
+            return "no email address"
+        fn = self.symbols.functions.get("is_valid_email")
+        if fn is not None and not fn.impl(CallContext(self.now), email):
+            return "invalid email address"
+        return None
+
+    def s_send_alert(self, s: A.SendAlert, frame: Frame, lead: Lead) -> None:
+        name = V.fmt(self.eval(s.alert, frame, lead))
+        to = V.fmt(self.eval(s.to, frame, lead))
+        self.activity(lead, frame, "Send Alert", alert=name, to=to)
+
+    def s_wait(self, s: A.Wait, frame: Frame, lead: Lead) -> None:
+        if s.duration is not None:
+            until = self.now + s.duration.delta
+        else:
+            assert s.until is not None
+            when = V.as_datetime(self.eval(s.until, frame, lead), "'wait until'")
+            if when is None or when <= self.now:
+                return  # the date has passed: Marketo skips the wait
+            until = when
+        self.activity(lead, frame, "Wait", until=until)
+        raise Suspend(until)
+
+    def s_webhook(self, s: A.WebhookCall, frame: Frame, lead: Lead) -> None:
+        hook = self.symbols.webhooks[s.name]
+        url = V.fmt(self.eval(hook.url, frame, lead)) if hook.url is not None else ""
+        self.activity(lead, frame, "Call Webhook", webhook=s.name, url=url)
+
+    def s_list(self, s: A.AddToList, frame: Frame, lead: Lead) -> None:
+        name = V.fmt(self.eval(s.list_name, frame, lead))
+        key = name.casefold()
+        if s.add:
+            if key in lead.lists:
+                return
+            lead.lists.add(key)
+            self.activity(lead, frame, "Add to List", list=name)
+            if self.scheduler is not None:
+                self.scheduler.raise_event(lead, A.TriggerKind.ADDED_TO_LIST, key)
+        else:
+            if key not in lead.lists:
+                return
+            lead.lists.discard(key)
+            self.activity(lead, frame, "Remove from List", list=name)
+
+    def s_change_status(self, s: A.ChangeStatus, frame: Frame, lead: Lead) -> None:
+        if s.program is None:
+            program = frame.campaign.program
+            assert program is not None
+        else:
+            program = self.symbols.programs[V.fmt(self.eval(s.program, frame, lead))]
+        new = V.fmt(self.eval(s.status, frame, lead))
+        old = lead.statuses.get(program.name)
+        order = program.statuses
+        applied = old is None or (new in order and old in order and order.index(new) > order.index(old))
+        if applied:
+            lead.statuses[program.name] = new
+        self.activity(
+            lead, frame, "Change Program Status", program=program.name, old=old, new=new, applied=applied
+        )
+        if applied and self.scheduler is not None:
+            self.scheduler.raise_event(lead, A.TriggerKind.STATUS_CHANGE, program.name.casefold())
+
+    def s_moment(self, s: A.Moment, frame: Frame, lead: Lead) -> None:
+        self.activity(lead, frame, "Interesting Moment", description=V.fmt(self.eval(s.description, frame, lead)))
+
+    def s_stop(self, s: A.Stop, frame: Frame, lead: Lead) -> None:
+        self.activity(lead, frame, "Remove from Flow")
+        raise StopFlow()
+
+    def s_fail(self, s: A.FailStep, frame: Frame, lead: Lead) -> None:
+        raise CampaignError("R206", V.fmt(self.eval(s.message, frame, lead)), s.span)
+
+    def s_if(self, s: A.If, frame: Frame, lead: Lead) -> None:
+        for cond, body in s.branches:
+            if self.condition(cond, frame, lead):
+                self.run_block(body, frame, lead)
+                return
+        if s.else_body is not None:
+            self.run_block(s.else_body, frame, lead)
+
+    def s_retry(self, s: A.Retry, frame: Frame, lead: Lead) -> None:
+        last: CampaignError | None = None
+        for attempt in range(1, s.times + 1):
+            try:
+                self.run_block(s.body, frame, lead)
+                ok = s.until is None or self.condition(s.until, frame, lead)
+            except CampaignError as err:
+                if err.code in ("R203", "R204", "R205"):
+                    raise  # limits are not retried
+                last, ok = err, False
+            else:
+                if not ok:
+                    last = None
+            self.activity(lead, frame, "Retry Attempt", attempt=attempt, succeeded=ok)
+            if ok:
+                return
+        if s.else_body is not None:
+            self.run_block(s.else_body, frame, lead)
+        elif last is not None:
+            raise last
+
+    # ---- tracing ------------------------------------------------------------------
+
+    def trace_step(self, step: A.Step, frame: Frame, lead: Lead) -> None:
+        assert self.trace is not None
+        span = step.span
+        lines = self.source_lines.get(span.file, [])
+        text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else type(step).__name__
+        indent = "  " * (frame.depth + 1)
+        self.trace(f"[lead {lead.id}] {frame.campaign.name}{indent}{text}")

@@ -1,0 +1,303 @@
+"""Reading leads and events, writing leads: CSV, JSON and JSONL (spec §7).
+
+Bad input is an :class:`~camp.checker.loader.InputError` naming the file, the
+row or line, and the reason; nothing is half-read silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from camp.checker.loader import InputError, display_path
+from camp.checker.symbols import Symbols
+from camp.runtime.values import to_json
+from camp.types import Type, Value
+
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def file_format(path: Path) -> str:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"{display_path(path)}: unknown file type '{path.suffix}': use .csv, .json or .jsonl"
+        )
+    return fmt
+
+
+class Typer:
+    """Turns raw cells into typed values by the schema (or by their look, without one)."""
+
+    def __init__(self, symbols: Symbols) -> None:
+        self.types = {n: f.type for n, f in symbols.fields.items()} if symbols.closed else {}
+        self.defaults = {n: f.default for n, f in symbols.fields.items() if f.default is not None}
+
+    def cell(self, name: str, raw: Any, where: str) -> Value:
+        wanted = self.types.get(name)
+        if raw is None or raw == "":
+            return None
+        if wanted is None:
+            return self.guess(raw)
+        try:
+            return self.convert(raw, wanted)
+        except (ValueError, InvalidOperation):
+            raise InputError(f"{where}: field '{name}': {raw!r} is not a valid {wanted}") from None
+
+    @staticmethod
+    def guess(raw: Any) -> Value:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, (int, float, Decimal)):
+            return Decimal(str(raw))
+        if isinstance(raw, str):
+            text = raw.strip()
+            if _NUMBER.fullmatch(text):
+                return Decimal(text)
+            if text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            return raw
+        if isinstance(raw, list):
+            return tuple(Typer.guess(x) for x in raw)
+        return json.dumps(raw)
+
+    @staticmethod
+    def convert(raw: Any, wanted: Type) -> Value:
+        if wanted is Type.TEXT:
+            return raw if isinstance(raw, str) else str(to_json(Typer.guess(raw)))
+        if wanted is Type.NUMBER:
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            return Decimal(str(raw).strip())
+        if wanted is Type.BOOLEAN:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("true", "yes", "1"):
+                return True
+            if text in ("false", "no", "0"):
+                return False
+            raise ValueError(raw)
+        text = str(raw).strip()
+        if wanted is Type.DATE:
+            return _dt.date.fromisoformat(text[:10]) if len(text) > 10 and text[10] in "T " else _dt.date.fromisoformat(text)
+        parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed.replace(tzinfo=None)
+
+    def lead_fields(self, row: dict[str, Any], where: str) -> dict[str, Value]:
+        fields: dict[str, Value] = {}
+        for name, raw in row.items():
+            if name == "id":
+                continue
+            fields[name] = self.cell(name, raw, where)
+        for name, default in self.defaults.items():
+            if fields.get(name) is None:
+                fields[name] = default
+        return fields
+
+
+@dataclass
+class RawLead:
+    id: int
+    fields: dict[str, Value]
+
+
+def read_leads(path: Path, symbols: Symbols) -> Iterator[RawLead]:
+    """Stream leads from a file, typed by the schema. Ids: the `id` column, else 1..N."""
+    fmt = file_format(path)
+    typer = Typer(symbols)
+    name = display_path(path)
+    seen: set[int] = set()
+    try:
+        handle = path.open("r", encoding="utf-8", newline="")
+    except OSError as e:
+        raise InputError(f"{name}: cannot read: {e.strerror}") from None
+    with handle:
+        try:
+            for n, (where, row) in enumerate(_rows(handle, fmt, name), start=1):
+                lead_id = _lead_id(row.get("id"), n, where)
+                if lead_id in seen:
+                    raise InputError(f"{where}: duplicate lead id {lead_id}")
+                seen.add(lead_id)
+                yield RawLead(lead_id, typer.lead_fields(row, where))
+        except UnicodeDecodeError as e:
+            raise InputError(f"{name}: not valid UTF-8 text ({e.reason})") from None
+
+
+def _lead_id(raw: Any, n: int, where: str) -> int:
+    if raw is None or raw == "":
+        return n
+    try:
+        value = Decimal(str(raw).strip())
+        if value != value.to_integral_value() or value < 0:
+            raise InvalidOperation
+        return int(value)
+    except InvalidOperation:
+        raise InputError(f"{where}: lead id {raw!r} is not a whole number") from None
+
+
+def _rows(handle: IO[str], fmt: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if fmt == "csv":
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        if len(set(header)) != len(header):
+            raise InputError(f"{name}:1: duplicate column names in the header")
+        for row in reader:
+            where = f"{name}:{reader.line_num}"
+            if not row or row == [""]:
+                continue
+            if len(row) != len(header):
+                raise InputError(
+                    f"{where}: row has {len(row)} cells, the header has {len(header)}"
+                )
+            yield where, dict(zip(header, row))
+    elif fmt == "json":
+        try:
+            data = json.load(handle, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{name}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
+        if not isinstance(data, list):
+            raise InputError(f"{name}: expected a JSON array of lead objects")
+        for i, obj in enumerate(data, start=1):
+            if not isinstance(obj, dict):
+                raise InputError(f"{name}: item {i} is not an object")
+            yield f"{name}: item {i}", obj
+    else:
+        for i, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line, parse_float=Decimal)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{name}:{i}:{e.colno}: malformed JSON: {e.msg}") from None
+            if not isinstance(obj, dict):
+                raise InputError(f"{name}:{i}: expected a JSON object")
+            yield f"{name}:{i}", obj
+
+
+@dataclass
+class Event:
+    time: _dt.datetime
+    type: str
+    lead: int | None
+    name: str
+    fields: dict[str, Any]
+    where: str
+
+
+EVENT_TYPES = ("form", "page", "click", "event", "created")
+
+
+def read_events(path: Path) -> list[Event]:
+    name = display_path(path)
+    events: list[Event] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not valid UTF-8 text") from None
+    except OSError as e:
+        raise InputError(f"{name}: cannot read: {e.strerror}") from None
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{i}"
+        try:
+            obj = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{where}:{e.colno}: malformed JSON: {e.msg}") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: expected a JSON object")
+        etype = obj.get("type")
+        if etype not in EVENT_TYPES:
+            raise InputError(f"{where}: event type {etype!r} is not one of {', '.join(EVENT_TYPES)}")
+        try:
+            time = _dt.datetime.fromisoformat(str(obj.get("time", "")).replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{where}: 'time' {obj.get('time')!r} is not an ISO date-time") from None
+        time = time.replace(tzinfo=None)
+        if etype == "created":
+            fields = obj.get("fields")
+            if not isinstance(fields, dict):
+                raise InputError(f"{where}: a 'created' event needs \"fields\": {{...}}")
+            events.append(Event(time, etype, None, "", fields, where))
+            continue
+        lead = obj.get("lead")
+        try:
+            lead_id = _lead_id(lead, 0, where)
+        except InputError:
+            raise
+        if lead is None:
+            raise InputError(f"{where}: event has no 'lead'")
+        name_value = obj.get("name")
+        if not isinstance(name_value, str):
+            raise InputError(f"{where}: event needs a \"name\" (the form, page, email or event)")
+        events.append(Event(time, etype, lead_id, name_value, {}, where))
+    return events
+
+
+def write_leads(path: Path, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]) -> int:
+    """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
+    fmt = file_format(path)
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        if fmt == "csv":
+            writer: Any = None
+            for lead_id, fields in leads:
+                if writer is None:
+                    extra = [k for k in fields if k not in columns]
+                    header = ["id", *columns, *extra]
+                    writer = csv.writer(out)
+                    writer.writerow(header)
+                row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
+                writer.writerow(row)
+                count += 1
+            if writer is None:
+                csv.writer(out).writerow(["id", *columns])
+        elif fmt == "jsonl":
+            for lead_id, fields in leads:
+                out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False) + "\n")
+                count += 1
+        else:
+            out.write("[")
+            for lead_id, fields in leads:
+                out.write(",\n  " if count else "\n  ")
+                out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False))
+                count += 1
+            out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _cell(value: Value) -> Any:
+    v = to_json(value)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(value, Decimal):
+        from camp.runtime.values import format_number
+
+        return format_number(value)
+    return v
+
+
+def _record(lead_id: int, fields: dict[str, Value], columns: list[str]) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": lead_id}
+    for c in columns:
+        record[c] = to_json(fields.get(c))
+    for k, v in fields.items():
+        if k not in record:
+            record[k] = to_json(v)
+    return record

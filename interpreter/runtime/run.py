@@ -1,0 +1,268 @@
+"""One ``camp run``: set up the world from files, drive the scheduler, write results.
+
+A batch run with ``--out``, no events and no ``wait`` anywhere streams: each
+lead is read, run (with every trigger and request it sets off) and written
+before the next is read, so memory stays flat in the number of leads.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from camp.checker.checker import walk_steps
+from camp.checker.loader import InputError
+from camp.checker.symbols import CampaignInfo, Kind, Symbols
+from camp.diagnostics import Diagnostic
+from camp.grammar import ast as A
+from camp.runtime.evaluator import Interpreter, Limits
+from camp.runtime.leadio import Typer, read_events, read_leads, write_leads
+from camp.runtime.scheduler import Item, Scheduler
+from camp.runtime.world import ActivityLog, Lead
+
+
+@dataclass
+class RunOptions:
+    campaign: str | None = None
+    leads: Path | None = None
+    events: Path | None = None
+    start: _dt.datetime = field(default_factory=lambda: _dt.datetime.now().replace(microsecond=0))
+    until: _dt.datetime | None = None
+    out: Path | None = None
+    activities: Path | None = None
+    trace: Callable[[str], None] | None = None
+    limits: Limits = field(default_factory=Limits)
+    keep_activities: bool = False
+    progress: Callable[[int], None] | None = None
+
+
+@dataclass
+class RunSummary:
+    leads: int = 0
+    flows: int = 0
+    steps: int = 0
+    activities: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)
+    errors: list[Diagnostic] = field(default_factory=list)
+    waiting: list[dict[str, Any]] = field(default_factory=list)
+    activity_log: list[dict[str, Any]] = field(default_factory=list)
+    leads_after: dict[int, Lead] = field(default_factory=dict)
+    start: str = ""
+    end: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "leads": self.leads,
+            "flows": self.flows,
+            "steps": self.steps,
+            "activities": self.activities,
+            "activities_by_type": self.by_type,
+            "emails": self.emails,
+            "errors": [
+                {
+                    "code": d.code,
+                    "message": d.message,
+                    "lead": d.lead,
+                    "stack": [f.as_activity() for f in d.stack],
+                }
+                for d in self.errors
+            ],
+            "waiting": self.waiting,
+            "clock": {"start": self.start, "end": self.end},
+        }
+
+
+def resolve_campaign(symbols: Symbols, name: str) -> CampaignInfo:
+    info = symbols.campaigns.get(name)
+    if info is None:
+        names = ", ".join(sorted(symbols.campaigns)) or "none"
+        raise InputError(f"no campaign named '{name}' (campaigns: {names})")
+    if info.kind is Kind.TRIGGER and not any(
+        t.kind is A.TriggerKind.REQUESTED for t in info.triggers
+    ):
+        raise InputError(
+            f"'{name}' is a trigger campaign without 'on requested;': it runs when its "
+            "triggers fire (give --events), not with --campaign"
+        )
+    return info
+
+
+def has_wait(symbols: Symbols) -> bool:
+    return any(
+        isinstance(s, A.Wait) for c in symbols.campaigns.values() for s in walk_steps(c.steps)
+    )
+
+
+def schedule_times(
+    c: CampaignInfo, start: _dt.datetime, until: _dt.datetime | None
+) -> Iterator[_dt.datetime]:
+    for sch in c.schedules:
+        if not sch.daily:
+            when = _dt.datetime.fromisoformat(sch.at)
+            if when >= start and (until is None or when <= until):
+                yield when
+            continue
+        at = _dt.time.fromisoformat(sch.at)
+        day = _dt.datetime.combine(start.date(), at)
+        if day < start:
+            day += _dt.timedelta(days=1)
+        while until is None or day <= until:
+            yield day
+            if until is None:
+                break  # without --until a daily schedule fires once
+            day += _dt.timedelta(days=1)
+
+
+def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
+    """Run the simulation; raises :class:`InputError` for bad input before anything runs."""
+    target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
+    events = read_events(opts.events) if opts.events else []
+    scheduled = [
+        (c, t)
+        for c in symbols.campaigns.values()
+        if c.kind is Kind.BATCH and c.schedules
+        for t in schedule_times(c, opts.start, opts.until)
+    ]
+    if target is None and not events and not scheduled:
+        batch = sorted(n for n, c in symbols.campaigns.items() if c.kind is not Kind.TRIGGER)
+        raise InputError(
+            "nothing to run: give --campaign NAME"
+            + (f" (one of: {', '.join(batch)})" if batch else "")
+            + ", --events, or a batch campaign with a 'schedule' inside the simulated window"
+        )
+    stream: IO[str] | None = None
+    if opts.activities is not None:
+        try:
+            stream = opts.activities.open("w", encoding="utf-8")
+        except OSError as e:
+            raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
+    log = ActivityLog(stream, keep=opts.keep_activities)
+    interp = Interpreter(symbols, log, opts.start, opts.limits, opts.trace)
+    columns = [n for n in symbols.fields if n != "id"] if symbols.closed else []
+    summary = RunSummary(start=opts.start.isoformat(timespec="seconds"))
+    try:
+        streaming = (
+            target is not None
+            and opts.out is not None
+            and not events
+            and not scheduled
+            and not has_wait(symbols)
+            and not opts.keep_activities
+        )
+        if streaming:
+            assert target is not None and opts.out is not None
+            _run_streaming(interp, target, opts, summary, columns)
+        else:
+            _run_world(interp, target, events, scheduled, opts, summary, columns)
+    finally:
+        if stream is not None:
+            stream.close()
+    summary.activities = log.total
+    summary.by_type = dict(sorted(log.by_type.items()))
+    summary.emails = dict(sorted(log.emails.items()))
+    summary.activity_log = log.items
+    summary.end = interp.now.isoformat(timespec="seconds")
+    return summary
+
+
+def _trigger_for(target: CampaignInfo) -> str:
+    if target.kind is Kind.TRIGGER:
+        return "requested"
+    return "batch" if target.kind is Kind.BATCH else "run (test harness)"
+
+
+def _run_streaming(
+    interp: Interpreter, target: CampaignInfo, opts: RunOptions, summary: RunSummary, columns: list[str]
+) -> None:
+    leads: dict[int, Lead] = {}
+    scheduler = Scheduler(interp, leads)
+    trigger = _trigger_for(target)
+
+    def processed() -> Iterator[tuple[int, dict[str, Any]]]:
+        assert opts.leads is not None
+        for raw in read_leads(opts.leads, interp.symbols):
+            lead = Lead(raw.id, raw.fields)
+            leads.clear()
+            leads[lead.id] = lead
+            interp.now = opts.start
+            scheduler.start(lead, target, trigger, opts.start)
+            scheduler.run(opts.until)
+            summary.leads += 1
+            summary.steps += lead.steps
+            if opts.progress is not None:
+                opts.progress(summary.leads)
+            yield lead.id, lead.fields
+
+    if opts.leads is None:
+        summary.leads = 0
+    else:
+        assert opts.out is not None
+        write_leads(opts.out, processed(), columns)
+    summary.flows = scheduler.stats.flows
+    summary.errors = scheduler.stats.errors
+
+
+def _run_world(
+    interp: Interpreter,
+    target: CampaignInfo | None,
+    events: list[Any],
+    scheduled: list[tuple[CampaignInfo, _dt.datetime]],
+    opts: RunOptions,
+    summary: RunSummary,
+    columns: list[str],
+) -> None:
+    leads: dict[int, Lead] = {}
+    if opts.leads is not None:
+        for raw in read_leads(opts.leads, interp.symbols):
+            leads[raw.id] = Lead(raw.id, raw.fields)
+    typer = Typer(interp.symbols)
+    for ev in events:
+        if ev.lead is not None and ev.lead not in leads:
+            raise InputError(f"{ev.where}: event for unknown lead {ev.lead}")
+    scheduler = Scheduler(interp, leads)
+    if target is not None:
+        trigger = _trigger_for(target)
+        for lead in leads.values():
+            scheduler.start(lead, target, trigger, opts.start)
+    for c, when in scheduled:
+        for lead in leads.values():
+            scheduler.start(lead, c, f"schedule {when.isoformat(timespec='minutes')}", when)
+    next_id = max(leads, default=0) + 1
+    kinds = {
+        "form": A.TriggerKind.FORM,
+        "page": A.TriggerKind.PAGE,
+        "click": A.TriggerKind.CLICK,
+        "event": A.TriggerKind.EVENT,
+    }
+    for ev in events:
+        if ev.type == "created":
+            fields = typer.lead_fields({k: v for k, v in ev.fields.items()}, ev.where)
+            lead_id = int(ev.fields["id"]) if "id" in ev.fields else next_id
+            next_id = max(next_id, lead_id + 1)
+            lead = Lead(lead_id, fields)
+            # The lead joins the world when its event comes due (see Scheduler.run_item).
+            scheduler.push(Item(ev.time, scheduler.next_seq(), lead_id, None, "created", 0, None, [lead]))  # type: ignore[arg-type]
+        else:
+            lead = leads[ev.lead]
+            scheduler.raise_event(lead, kinds[ev.type], ev.name.casefold(), time=ev.time)
+    scheduler.run(opts.until)
+    summary.leads = len(leads)
+    summary.flows = scheduler.stats.flows
+    summary.errors = scheduler.stats.errors
+    summary.steps = sum(lead.steps for lead in leads.values())
+    summary.waiting = [
+        {
+            "lead": i.lead_id,
+            "campaign": i.campaign.name,
+            "until": i.time.isoformat(timespec="seconds"),
+        }
+        for i in scheduler.stats.waiting
+    ]
+    summary.leads_after = leads
+    if opts.out is not None:
+        write_leads(opts.out, ((lead.id, lead.fields) for lead in leads.values()), columns)

@@ -1,0 +1,185 @@
+"""The simulation: a deterministic event queue on a virtual clock (spec §5).
+
+Queue items are ordered by (time, sequence). Flow runs start from batch runs,
+schedules, triggers (events from steps or from an events file) and requests;
+``wait`` re-queues the rest of a flow at its resume time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from camp.checker.symbols import CampaignInfo, Kind, Symbols
+from camp.diagnostics import Diagnostic
+from camp.grammar import ast as A
+from camp.runtime.evaluator import Frame, Interpreter, StopFlow, Suspend
+from camp.runtime.values import CampaignError
+from camp.runtime.world import Lead
+
+
+@dataclass(order=True)
+class Item:
+    time: _dt.datetime
+    seq: int
+    lead_id: int = field(compare=False)
+    campaign: CampaignInfo | None = field(compare=False)  # None: a lead is created
+    trigger: str = field(compare=False)  # what started it ("" for a resume)
+    cascade: int = field(compare=False, default=0)
+    frame: Frame | None = field(compare=False, default=None)  # set for a resume
+    rest: list[Any] = field(compare=False, default_factory=list)
+
+
+@dataclass
+class RunStats:
+    flows: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+    waiting: list[Item] = field(default_factory=list)
+
+
+class Scheduler:
+    def __init__(self, interp: Interpreter, leads: dict[int, Lead]) -> None:
+        self.interp = interp
+        self.symbols: Symbols = interp.symbols
+        self.leads = leads
+        self.queue: list[Item] = []
+        self.seq = 0
+        self.stats = RunStats()
+        interp.scheduler = self
+        self.triggers: dict[tuple[A.TriggerKind, str], list[CampaignInfo]] = {}
+        for c in self.symbols.campaigns.values():
+            if c.kind is not Kind.TRIGGER:
+                continue
+            for t in c.triggers:
+                self.triggers.setdefault((t.kind, self.trigger_key(t)), []).append(c)
+
+    @staticmethod
+    def trigger_key(t: A.Trigger) -> str:
+        arg = t.argument
+        if arg is None:
+            return ""
+        if isinstance(arg, A.FieldRef):
+            return arg.name
+        return arg.plain.casefold()
+
+    # ---- queueing ---------------------------------------------------------------
+
+    def push(self, item: Item) -> None:
+        heapq.heappush(self.queue, item)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def start(self, lead: Lead, campaign: CampaignInfo, trigger: str, time: _dt.datetime) -> None:
+        """Queue a flow run of ``campaign`` for ``lead``."""
+        self.push(Item(time, self.next_seq(), lead.id, campaign, trigger, 0))
+
+    def raise_event(self, lead: Lead, kind: A.TriggerKind, key: str, time: _dt.datetime | None = None) -> None:
+        campaigns = self.triggers.get((kind, key))
+        if not campaigns:
+            return
+        when = time or self.interp.now
+        cascade = self.interp.cascade + (1 if time is None else 0)
+        trigger = self.describe(kind, key)
+        for c in campaigns:
+            self.push(Item(when, self.next_seq(), lead.id, c, trigger, cascade))
+
+    def describe(self, kind: A.TriggerKind, key: str) -> str:
+        for c in self.triggers.get((kind, key), []):
+            for t in c.triggers:
+                if t.kind is kind and self.trigger_key(t) == key:
+                    return t.describe()
+        return f"{kind} {key}".strip()
+
+    def request(self, lead: Lead, campaign: CampaignInfo) -> None:
+        self.push(Item(self.interp.now, self.next_seq(), lead.id, campaign, "requested", self.interp.cascade + 1))
+
+    # ---- running -----------------------------------------------------------------
+
+    def run(self, until: _dt.datetime | None) -> None:
+        interp = self.interp
+        while self.queue:
+            if until is not None and self.queue[0].time > until:
+                break
+            item = heapq.heappop(self.queue)
+            if item.time > interp.now:
+                interp.now = item.time
+            self.run_item(item)
+        self.stats.waiting = sorted(i for i in self.queue if i.campaign is not None)
+
+    def run_item(self, item: Item) -> None:
+        interp = self.interp
+        if item.campaign is None:  # a lead from a 'created' event joins the world
+            new: Lead = item.rest[0]
+            self.leads[new.id] = new
+            self.raise_event(new, A.TriggerKind.CREATED, "", time=interp.now)
+            return
+        lead = self.leads.get(item.lead_id)
+        if lead is None:
+            return
+        campaign = item.campaign
+        interp.cascade = item.cascade
+        frame = item.frame
+        if frame is None:
+            frame = Frame(campaign, campaign.program, None, None)
+            if item.cascade > interp.limits.max_cascade:
+                self.error(
+                    lead,
+                    frame,
+                    CampaignError(
+                        "R205",
+                        f"trigger cascade deeper than {interp.limits.max_cascade}: lead "
+                        f"{lead.describe()} keeps re-triggering '{campaign.name}'",
+                        campaign.decl.name_span,
+                    ),
+                )
+                return
+            try:
+                if not interp.qualifies(campaign, frame, lead):
+                    return
+            except CampaignError as err:
+                self.error(lead, frame, err)
+                return
+            lead.runs[campaign.name] = interp.now
+            self.stats.flows += 1
+            interp.log.add(lead, interp.now, "Campaign Run", campaign.name, trigger=item.trigger)
+            blocks: list[Any] = [(campaign.steps, 0)]
+        else:
+            interp.log.add(lead, interp.now, "Resume", campaign.name, until=item.time)
+            blocks = item.rest
+        for k, (steps, start) in enumerate(blocks):
+            try:
+                interp.run_block(steps, frame, lead, start)
+            except Suspend as s:
+                s.rest.extend(blocks[k + 1 :])
+                self.push(
+                    Item(s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest)
+                )
+                return
+            except StopFlow:
+                return
+            except CampaignError as err:
+                self.error(lead, frame, err)
+                return
+
+    def error(self, lead: Lead, frame: Frame, err: CampaignError) -> None:
+        interp = self.interp
+        stack = (interp.snapshot(frame), *reversed(err.stack))  # outermost first
+        diag = Diagnostic(err.code, err.message, err.span, lead=lead.describe(), stack=stack)
+        self.stats.errors.append(diag)
+        interp.log.add(
+            lead,
+            interp.now,
+            "Flow Error",
+            frame.campaign.name,
+            code=err.code,
+            message=err.message,
+            stack=[f.as_activity() for f in stack],
+        )
+
+    def waiting(self) -> Iterable[Item]:
+        return self.stats.waiting

@@ -1,0 +1,282 @@
+"""Run-time semantics of Camp values: arithmetic, tests and text formatting (spec §4).
+
+Null rules: arithmetic with null is null; ``+`` with text concatenates and
+treats null as ""; a test on null is false except ``is empty``, ``!=`` and
+``is not``. Text tests (``is``, ``contains``, ``in`` ...) are case-insensitive;
+``==`` is exact.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from camp.types import Value, type_of
+
+
+class CampaignError(Exception):
+    """A run-time error in a campaign (R2xx); ends the lead's flow."""
+
+    def __init__(self, code: str, message: str, span: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.span = span
+        self.stack: tuple[Any, ...] = ()
+
+
+def type_error(message: str) -> CampaignError:
+    return CampaignError("R202", message)
+
+
+def fmt(value: Value) -> str:
+    """A value as text, for tokens in strings and for concatenation."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, Decimal):
+        return format_number(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(fmt(v) for v in value)
+    return value
+
+
+def format_number(d: Decimal) -> str:
+    """``10``, ``2.5``, ``-0.25``: no exponent, no trailing zeros."""
+    if d == d.to_integral_value():
+        return str(int(d))
+    return format(d.normalize(), "f")
+
+
+def to_json(value: Value) -> Any:
+    """A value as JSON: integral numbers as ints, others as floats, dates as ISO text."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+def _number(value: Value, op: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    raise type_error(f"'{op}' needs numbers, got {type_of(value)} {fmt_repr(value)}")
+
+
+def fmt_repr(value: Value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return fmt(value)
+
+
+def add(a: Value, b: Value) -> Value:
+    if isinstance(a, str) or isinstance(b, str):
+        return fmt(a) + fmt(b)
+    if a is None or b is None:
+        return None
+    return _number(a, "+") + _number(b, "+")
+
+
+def sub(a: Value, b: Value) -> Value:
+    if a is None or b is None:
+        return None
+    return _number(a, "-") - _number(b, "-")
+
+
+def mul(a: Value, b: Value) -> Value:
+    if a is None or b is None:
+        return None
+    return _number(a, "*") * _number(b, "*")
+
+
+def div(a: Value, b: Value) -> Value:
+    if a is None or b is None:
+        return None
+    x, y = _number(a, "/"), _number(b, "/")
+    if not y:
+        raise CampaignError("R201", "division by zero")
+    try:
+        return x / y
+    except InvalidOperation as e:  # pragma: no cover - guarded above
+        raise CampaignError("R201", "division by zero") from e
+
+
+def mod(a: Value, b: Value) -> Value:
+    if a is None or b is None:
+        return None
+    x, y = _number(a, "%"), _number(b, "%")
+    if not y:
+        raise CampaignError("R201", "division by zero (in '%')")
+    return x % y
+
+
+def neg(a: Value) -> Value:
+    if a is None:
+        return None
+    return -_number(a, "-")
+
+
+def _comparable(a: Value, b: Value) -> tuple[Any, Any]:
+    if isinstance(a, _dt.datetime) and not isinstance(b, _dt.datetime) and isinstance(b, _dt.date):
+        return a, _dt.datetime.combine(b, _dt.time())
+    if isinstance(b, _dt.datetime) and not isinstance(a, _dt.datetime) and isinstance(a, _dt.date):
+        return _dt.datetime.combine(a, _dt.time()), b
+    return a, b
+
+
+def eq(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    x, y = _comparable(a, b)
+    if isinstance(x, bool) != isinstance(y, bool):
+        return False
+    return bool(x == y)
+
+
+def ne(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return not (a is None and b is None)
+    return not eq(a, b)
+
+
+def order(a: Value, b: Value, op: str) -> bool:
+    if a is None or b is None:
+        return False
+    x, y = _comparable(a, b)
+    if type(x) is not type(y) or isinstance(x, (bool, tuple)):
+        raise type_error(f"cannot compare {type_of(a)} with {type_of(b)} using '{op}'")
+    if op == "<":
+        return bool(x < y)
+    if op == "<=":
+        return bool(x <= y)
+    if op == ">":
+        return bool(x > y)
+    return bool(x >= y)
+
+
+def fold(value: Value) -> Value:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def is_(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    return eq(fold(a), fold(b))
+
+
+def is_not(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return not (a is None and b is None)
+    return not eq(fold(a), fold(b))
+
+
+def _text(value: Value, op: str) -> str:
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, (Decimal, _dt.date)):
+        return fmt(value).casefold()
+    raise type_error(f"'{op}' needs text, got {type_of(value)}")
+
+
+def contains(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    return _text(b, "contains") in _text(a, "contains")
+
+
+def not_contains(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    return _text(b, "not contains") not in _text(a, "not contains")
+
+
+def starts_with(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    return _text(a, "starts with").startswith(_text(b, "starts with"))
+
+
+def ends_with(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return False
+    return _text(a, "ends with").endswith(_text(b, "ends with"))
+
+
+def _items(b: Value, op: str) -> tuple[Value, ...]:
+    if isinstance(b, tuple):
+        return b
+    raise type_error(f"'{op}' needs a list on its right, got {type_of(b)}")
+
+
+def in_(a: Value, b: Value) -> bool:
+    items = _items(b, "in")
+    if a is None:
+        return False
+    return any(is_(a, x) for x in items)
+
+
+def not_in(a: Value, b: Value) -> bool:
+    items = _items(b, "not in")
+    if a is None:
+        return False
+    return not any(is_(a, x) for x in items)
+
+
+def is_empty(value: Value) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def between(value: Value, low: Value, high: Value) -> bool:
+    if value is None or low is None or high is None:
+        return False
+    return order(value, low, ">=") and order(value, high, "<=")
+
+
+def as_datetime(value: Value, what: str) -> _dt.datetime | None:
+    """A date or datetime (or ISO text) as a datetime; null stays null."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, _dt.date):
+        return _dt.datetime.combine(value, _dt.time())
+    if isinstance(value, str):
+        try:
+            parsed = _dt.datetime.fromisoformat(value.strip().replace("Z", ""))
+        except ValueError:
+            raise type_error(f"{what} needs a date or datetime, got text \"{value}\"") from None
+        return parsed.replace(tzinfo=None)
+    raise type_error(f"{what} needs a date or datetime, got {type_of(value)}")
+
+
+def in_past(value: Value, delta: _dt.timedelta, now: _dt.datetime) -> bool:
+    when = as_datetime(value, "'in past'")
+    if when is None:
+        return False
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        # A date is in the past N days when its day is within them, today included.
+        return bool((now - delta).date() <= value <= now.date())
+    return now - delta <= when <= now
+
+
+def truthy(value: Value) -> bool:
+    """Conditions: true is true; false and null are false; anything else is a type error."""
+    if value is True:
+        return True
+    if value is False or value is None:
+        return False
+    raise type_error(f"a condition must be true or false, got {type_of(value)} {fmt_repr(value)}")
