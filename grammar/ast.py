@@ -218,18 +218,19 @@ class IsEmpty:
     span: Span
 
 
+UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
+
+
 @dataclass(frozen=True, slots=True)
 class Duration:
     amount: Decimal
     unit: str  # as written: "day", "days", "month", ...
     span: Span
 
-    _SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400}
-
     @property
     def delta(self) -> _dt.timedelta:
         """A month is 30 days, as in Marketo."""
-        per = self._SECONDS[self.unit.rstrip("s")]
+        per = UNIT_SECONDS[self.unit.rstrip("s")]
         return _dt.timedelta(seconds=float(self.amount * per))
 
     def __str__(self) -> str:
@@ -244,7 +245,18 @@ class InPast:
 
 
 Expr = Union[
-    Literal, Str, FieldRef, TokenRef, FuncCall, ListExpr, Not, Negate, Binary, Between, IsEmpty, InPast
+    Literal,
+    Str,
+    FieldRef,
+    TokenRef,
+    FuncCall,
+    ListExpr,
+    Not,
+    Negate,
+    Binary,
+    Between,
+    IsEmpty,
+    InPast,
 ]
 
 
@@ -508,7 +520,7 @@ class Campaign:
 
     @property
     def steps(self) -> tuple[Step, ...]:
-        return tuple(i for i in self.body if not isinstance(i, CLAUSE_TYPES))  # type: ignore[misc]
+        return tuple(i for i in self.body if not isinstance(i, CLAUSE_TYPES))
 
 
 @dataclass(frozen=True, slots=True)

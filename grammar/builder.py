@@ -13,15 +13,32 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Tree
-
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.grammar.span import Span
+from lark import Token, Tree
 
 # Words that are keywords wherever an expression may stand (spec §1).
 RESERVED = frozenset(
-    "and or not is in contains starts ends with between empty past true false null lead my".split()
+    [
+        "and",
+        "or",
+        "not",
+        "is",
+        "in",
+        "contains",
+        "starts",
+        "ends",
+        "with",
+        "between",
+        "empty",
+        "past",
+        "true",
+        "false",
+        "null",
+        "lead",
+        "my",
+    ]
 )
 
 _TOKEN_RE = re.compile(r"\{\{(.*?)\}\}")
@@ -280,9 +297,7 @@ class AstBuilder:
         executable = c[0].type == "EXECUTABLE"
         name_tok: Token = c[2] if executable else c[1]
         body = tuple(c[4:-1] if executable else c[3:-1])
-        return A.Campaign(
-            str(name_tok), executable, body, self.over(c), self.tok_span(name_tok)
-        )
+        return A.Campaign(str(name_tok), executable, body, self.over(c), self.tok_span(name_tok))
 
     # ---- clauses -----------------------------------------------------------
 
@@ -414,9 +429,7 @@ class AstBuilder:
     def else_branch(self, c: list[Any]) -> _Branch:
         return _Branch(None, c[1].steps, self.over(c))
 
-    def _retry(
-        self, c: list[Any], until: A.Expr | None, else_block: _Block | None
-    ) -> A.Retry:
+    def _retry(self, c: list[Any], until: A.Expr | None, else_block: _Block | None) -> A.Retry:
         times_tok: Token = c[1]
         times = int(Decimal(str(times_tok)))
         if times < 1 or "." in str(times_tok):

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.lexer import LexerThread
-from lark.parsers.lalr_parser_state import ParseConf, ParserState
-
 from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
 from camp.grammar.builder import AstBuilder
 from camp.grammar.span import Span
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerThread
+from lark.parsers.lalr_parser_state import ParseConf, ParserState
 
 StartRule = Literal["start", "statement", "expression"]
 START_RULES: tuple[StartRule, ...] = ("start", "statement", "expression")
@@ -202,11 +201,11 @@ def is_complete(text: str, start: StartRule = "start") -> bool:
     lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
     state = ParserState(conf, lexer_thread)
     try:
-        for token in lexer_thread.lex(state):
+        for token in lexer_thread.lex(state):  # type: ignore[no-untyped-call]
             state.feed_token(token)
         state.feed_token(Token("$END", "", 0, 1, 1), True)
     except UnexpectedCharacters as e:
-        rest = text[e.pos_in_stream :]
+        rest = text[e.pos_in_stream or 0 :]
         return not (rest.startswith('"') and "\n" not in rest)
     except UnexpectedToken as e:
         return bool(e.token.type != "$END")
@@ -225,7 +224,7 @@ class _Driver:
         self.start = start
         self.builder = AstBuilder(file)
         lark = g.lark
-        callbacks = lark._parse_tree_builder.create_callback(self.builder)
+        callbacks = lark._parse_tree_builder.create_callback(self.builder)  # type: ignore[no-untyped-call]
         self.conf = ParseConf(lark.parser.parser.parser.parse_table, callbacks, start)
         self.lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
         self.state = ParserState(self.conf, self.lexer_thread)
@@ -242,7 +241,7 @@ class _Driver:
         """Tokens, restarting the contextual lexer after each lexical error."""
         while True:
             try:
-                yield from self.lexer_thread.lex(self.state)
+                yield from self.lexer_thread.lex(self.state)  # type: ignore[no-untyped-call]
                 return
             except UnexpectedCharacters as e:
                 self.lexical_error(e)
@@ -252,7 +251,7 @@ class _Driver:
 
     def lexical_error(self, e: UnexpectedCharacters) -> None:
         line_ctr = self.lexer_thread.state.line_ctr  # type: ignore[union-attr]
-        pos = e.pos_in_stream
+        pos = e.pos_in_stream or 0
         char = self.text[pos]
         if char == '"':
             end = self.text.find("\n", pos)
@@ -382,8 +381,10 @@ class _Driver:
         before: Token | None = self.prev
         current: Token | None = token
         while current is not None:
-            if current.type == "LESSTHAN" and before is not None and (
-                before.type in {"THEN", "ELSE", "TIMES"}
+            if (
+                current.type == "LESSTHAN"
+                and before is not None
+                and (before.type in {"THEN", "ELSE", "TIMES"})
             ):
                 depth += 1
             elif current.type == "MORETHAN" and depth:

@@ -82,7 +82,9 @@ def check(files: tuple[Path, ...], fmt: str, max_depth: int) -> None:
         print_diagnostics(diagnostics, sources)
         warnings = len(diagnostics) - errors
         if diagnostics:
-            click.echo(f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+            click.echo(
+                f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            )
     sys.exit(EXIT_FAIL if errors else EXIT_OK)
 
 
@@ -98,25 +100,49 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
     except ValueError:
-        what = "a date-time like 2026-12-01T09:00" + (" or a duration like '7 days'" if start else "")
+        what = "a date-time like 2026-12-01T09:00" + (
+            " or a duration like '7 days'" if start else ""
+        )
         fail_input(f"{option}: '{text}' is not {what}")
 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--campaign", help="Batch campaign, executable (test harness) or requestable campaign to run.")
+@click.option(
+    "--campaign", help="Batch campaign, executable (test harness) or requestable campaign to run."
+)
 @click.option("--leads", type=click.Path(path_type=Path), help="Leads: CSV, JSON or JSONL.")
-@click.option("--events", type=click.Path(path_type=Path), help="Events (JSONL): form, page, click, event, created.")
+@click.option(
+    "--events",
+    type=click.Path(path_type=Path),
+    help="Events (JSONL): form, page, click, event, created.",
+)
 @click.option("--db", type=click.Path(path_type=Path), help="A lead workspace (SQLite).")
 @click.option("--start", help="Simulation start (default: now, to the second).")
 @click.option("--until", help="Simulation end: a date-time or a duration after --start.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write every lead after the run.")
-@click.option("--activities", type=click.Path(path_type=Path), help="Write the activity log (JSONL).")
+@click.option(
+    "--activities", type=click.Path(path_type=Path), help="Write the activity log (JSONL)."
+)
 @click.option("--trace", is_flag=True, help="Print each step as it runs, indented by call depth.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.option("--max-depth", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--max-steps", type=click.IntRange(min=1), default=100_000, show_default=True, help="Steps per lead per run (R204).")
-@click.option("--max-cascade", type=click.IntRange(min=1), default=50, show_default=True, help="Trigger cascade depth (R205).")
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Steps per lead per run (R204).",
+)
+@click.option(
+    "--max-cascade",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Trigger cascade depth (R205).",
+)
 def run(
     file: Path,
     campaign: str | None,

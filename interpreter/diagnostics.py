@@ -134,7 +134,7 @@ def _render_runtime(diagnostic: Diagnostic, head: str, paint: Callable[[str, str
         names = [f"{f.kind} {f.campaign}" for f in diagnostic.stack]
         loc_w = max(len(x) for x in locs)
         name_w = max(len(x) for x in names)
-        for frame, loc, name in zip(diagnostic.stack, locs, names):
+        for frame, loc, name in zip(diagnostic.stack, locs, names, strict=True):
             lines.append(f"    {loc.ljust(loc_w)}  {name.ljust(name_w)}  {frame.source}".rstrip())
     elif diagnostic.span is not None:
         lines.append(f"  at {diagnostic.span}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from camp.checker.checker import DEFAULT_MAX_DEPTH, CheckResult, Checker
+from camp.checker.checker import DEFAULT_MAX_DEPTH, Checker, CheckResult
 from camp.checker.loader import InputError, LoadedProgram, load
 from camp.checker.symbols import CampaignInfo, FieldInfo, Kind, ProgramInfo, Symbols
 from camp.diagnostics import sorted_diagnostics
@@ -30,9 +30,7 @@ __all__ = [
 def check_loaded(program: LoadedProgram, max_depth: int = DEFAULT_MAX_DEPTH) -> CheckResult:
     from camp.stdlib.functions import REGISTRY
 
-    checker = Checker(
-        program.modules, program.sources, REGISTRY, max_depth, program.library_files
-    )
+    checker = Checker(program.modules, program.sources, REGISTRY, max_depth, program.library_files)
     result = checker.run()
     result.diagnostics = sorted_diagnostics(program.diagnostics + result.diagnostics)
     return result

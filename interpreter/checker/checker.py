@@ -118,7 +118,11 @@ class Checker:
 
     def collect(self) -> None:
         field_decls = [
-            fd for m in self.modules for i in m.items if isinstance(i, A.FieldsDecl) for fd in i.fields
+            fd
+            for m in self.modules
+            for i in m.items
+            if isinstance(i, A.FieldsDecl)
+            for fd in i.fields
         ]
         self.closed = any(isinstance(i, A.FieldsDecl) for m in self.modules for i in m.items)
         for fd in field_decls:
@@ -495,8 +499,7 @@ class Checker:
                     "E302",
                     f"undefined token {text}: not declared in {where}",
                     span,
-                    suggest(name, names)
-                    or "declare it in the program: token NAME = value;"
+                    suggest(name, names) or "declare it in the program: token NAME = value;"
                     if ctx
                     else "my.* tokens belong to a program; move the campaign into one, or call "
                     "it 'with parent tokens'",
@@ -616,12 +619,12 @@ class Checker:
                 self.error("E304", f"'in past' needs a date or datetime, not {t}", e.value.span)
             return Type.BOOLEAN
         if isinstance(e, A.Between):
-            types = [self.infer(info, x) for x in (e.value, e.low, e.high)]
-            known = {t for t in types if t not in (Type.ANY, Type.NULL)}
+            parts = [self.infer(info, x) for x in (e.value, e.low, e.high)]
+            known = {t for t in parts if t not in (Type.ANY, Type.NULL)}
             if known - {Type.NUMBER} and known - {Type.DATE, Type.DATETIME}:
                 self.error(
                     "E304",
-                    "'between' needs numbers or dates: got " + ", ".join(str(t) for t in types),
+                    "'between' needs numbers or dates: got " + ", ".join(str(t) for t in parts),
                     e.span,
                 )
             return Type.BOOLEAN
@@ -687,13 +690,12 @@ class Checker:
                 want = f"{fn.min_args} to {upper}"
             self.error(
                 "E303",
-                f"'{e.name}' takes {want} argument{'s' if want != '1' else ''}, "
-                f"got {len(e.args)}",
+                f"'{e.name}' takes {want} argument{'s' if want != '1' else ''}, got {len(e.args)}",
                 e.span,
                 f"signature: {fn.signature}",
             )
             return fn.returns
-        for i, (arg, t) in enumerate(zip(e.args, arg_types)):
+        for i, (arg, t) in enumerate(zip(e.args, arg_types, strict=True)):
             param = fn.params[min(i, len(fn.params) - 1)]
             if not compatible(param.type, t):
                 self.error(
@@ -823,17 +825,22 @@ class Checker:
             if s is None:
                 continue
             for part in s.parts:
-                if isinstance(part, A.Interp) and part.namespace not in ("lead", "campaign"):
-                    if part.namespace == "my":
-                        continue  # resolved in the calling campaign's program at run time
+                if isinstance(part, A.Interp) and part.namespace not in ("lead", "campaign", "my"):
+                    # my.* tokens resolve in the calling campaign's program at run time
                     self.error("E302", f"undefined token {part.text}", part.span)
-                elif isinstance(part, A.Interp) and part.namespace == "lead":
-                    if self.closed and part.name not in self.fields:
-                        self.error(
-                            "E302",
-                            f"undefined token {part.text}: no field '{part.name}' in the schema",
-                            part.span,
-                            suggest(part.name, self.fields),
-                        )
+                elif (
+                    isinstance(part, A.Interp)
+                    and part.namespace == "lead"
+                    and self.closed
+                    and part.name not in self.fields
+                ):
+                    self.error(
+                        "E302",
+                        f"undefined token {part.text}: no field '{part.name}' in the schema",
+                        part.span,
+                        suggest(part.name, self.fields),
+                    )
         if w.url is None:
-            self.error("E306", f"webhook '{w.name}' has no url", w.name_span, 'add url "https://...";')
+            self.error(
+                "E306", f"webhook '{w.name}' has no url", w.name_span, 'add url "https://...";'
+            )

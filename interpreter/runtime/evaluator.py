@@ -156,7 +156,9 @@ class Interpreter:
     def e_str(self, e: A.Str, frame: Frame, lead: Lead) -> Value:
         if len(e.parts) == 1 and isinstance(e.parts[0], str):
             return e.parts[0]
-        return "".join(p if isinstance(p, str) else self.token_text(p, frame, lead) for p in e.parts)
+        return "".join(
+            p if isinstance(p, str) else self.token_text(p, frame, lead) for p in e.parts
+        )
 
     def token_text(self, p: A.Interp, frame: Frame, lead: Lead) -> str:
         if p.namespace == "lead":
@@ -236,7 +238,9 @@ class Interpreter:
 
     # ---- steps -----------------------------------------------------------------
 
-    def run_block(self, steps: tuple[A.Step, ...], frame: Frame, lead: Lead, start: int = 0) -> None:
+    def run_block(
+        self, steps: tuple[A.Step, ...], frame: Frame, lead: Lead, start: int = 0
+    ) -> None:
         dispatch = self._step
         max_steps = self.limits.max_steps
         for i in range(start, len(steps)):
@@ -267,7 +271,7 @@ class Interpreter:
         old = lead.fields.get(name)
         if s.op == "=":
             value = self.coerce(name, value, s)
-            if V.eq(old, value) and type(old) is type(value) or (old is None and value is None):
+            if (V.eq(old, value) and type(old) is type(value)) or (old is None and value is None):
                 return
             lead.fields[name] = value
             self.activity(lead, frame, "Change Data Value", field=name, old=old, new=value)
@@ -278,7 +282,9 @@ class Interpreter:
             base = old if old is not None else Decimal(0)
             new = V.add(base, change) if isinstance(base, Decimal) else None
             if not isinstance(new, Decimal) or not isinstance(change, Decimal):
-                raise CampaignError("R202", f"'{s.op}' needs a number field: '{name}' is {V.fmt_repr(old)}", s.span)
+                raise CampaignError(
+                    "R202", f"'{s.op}' needs a number field: '{name}' is {V.fmt_repr(old)}", s.span
+                )
             lead.fields[name] = new
             self.activity(lead, frame, "Change Score", field=name, old=old, new=new, change=change)
         if self.scheduler is not None:
@@ -290,14 +296,20 @@ class Interpreter:
             return value
         if wanted is Type.DATE and isinstance(value, _dt.datetime):
             return value.date()
-        if wanted is Type.DATETIME and isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        if (
+            wanted is Type.DATETIME
+            and isinstance(value, _dt.date)
+            and not isinstance(value, _dt.datetime)
+        ):
             return _dt.datetime.combine(value, _dt.time())
         from camp.types import type_of
 
         actual = type_of(value)
         if actual is not wanted:
             raise CampaignError(
-                "R202", f"cannot set {wanted} field '{name}' to {actual} {V.fmt_repr(value)}", s.value.span
+                "R202",
+                f"cannot set {wanted} field '{name}' to {actual} {V.fmt_repr(value)}",
+                s.value.span,
             )
         return value
 
@@ -330,9 +342,13 @@ class Interpreter:
         if last is not None:
             if rule is A.QualifyRule.ONCE:
                 return False
-            if rule is A.QualifyRule.ONCE_EVERY and campaign.qualify_interval is not None:
-                if self.now < last + campaign.qualify_interval.delta:
-                    return False
+            interval = campaign.qualify_interval
+            if (
+                rule is A.QualifyRule.ONCE_EVERY
+                and interval is not None
+                and self.now < last + interval.delta
+            ):
+                return False
         return all(self.condition(f, frame, lead) for f in campaign.filters)
 
     def snapshot(self, frame: Frame) -> StackFrame:
@@ -414,17 +430,30 @@ class Interpreter:
         new = V.fmt(self.eval(s.status, frame, lead))
         old = lead.statuses.get(program.name)
         order = program.statuses
-        applied = old is None or (new in order and old in order and order.index(new) > order.index(old))
+        applied = old is None or (
+            new in order and old in order and order.index(new) > order.index(old)
+        )
         if applied:
             lead.statuses[program.name] = new
         self.activity(
-            lead, frame, "Change Program Status", program=program.name, old=old, new=new, applied=applied
+            lead,
+            frame,
+            "Change Program Status",
+            program=program.name,
+            old=old,
+            new=new,
+            applied=applied,
         )
         if applied and self.scheduler is not None:
             self.scheduler.raise_event(lead, A.TriggerKind.STATUS_CHANGE, program.name.casefold())
 
     def s_moment(self, s: A.Moment, frame: Frame, lead: Lead) -> None:
-        self.activity(lead, frame, "Interesting Moment", description=V.fmt(self.eval(s.description, frame, lead)))
+        self.activity(
+            lead,
+            frame,
+            "Interesting Moment",
+            description=V.fmt(self.eval(s.description, frame, lead)),
+        )
 
     def s_stop(self, s: A.Stop, frame: Frame, lead: Lead) -> None:
         self.activity(lead, frame, "Remove from Flow")

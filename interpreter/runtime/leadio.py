@@ -88,7 +88,11 @@ class Typer:
             raise ValueError(raw)
         text = str(raw).strip()
         if wanted is Type.DATE:
-            return _dt.date.fromisoformat(text[:10]) if len(text) > 10 and text[10] in "T " else _dt.date.fromisoformat(text)
+            return (
+                _dt.date.fromisoformat(text[:10])
+                if len(text) > 10 and text[10] in "T "
+                else _dt.date.fromisoformat(text)
+            )
         parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         return parsed.replace(tzinfo=None)
 
@@ -158,10 +162,8 @@ def _rows(handle: IO[str], fmt: str, name: str) -> Iterator[tuple[str, dict[str,
             if not row or row == [""]:
                 continue
             if len(row) != len(header):
-                raise InputError(
-                    f"{where}: row has {len(row)} cells, the header has {len(header)}"
-                )
-            yield where, dict(zip(header, row))
+                raise InputError(f"{where}: row has {len(row)} cells, the header has {len(header)}")
+            yield where, dict(zip(header, row, strict=True))
     elif fmt == "json":
         try:
             data = json.load(handle, parse_float=Decimal)
@@ -222,11 +224,15 @@ def read_events(path: Path) -> list[Event]:
             raise InputError(f"{where}: expected a JSON object")
         etype = obj.get("type")
         if etype not in EVENT_TYPES:
-            raise InputError(f"{where}: event type {etype!r} is not one of {', '.join(EVENT_TYPES)}")
+            raise InputError(
+                f"{where}: event type {etype!r} is not one of {', '.join(EVENT_TYPES)}"
+            )
         try:
             time = _dt.datetime.fromisoformat(str(obj.get("time", "")).replace("Z", "+00:00"))
         except ValueError:
-            raise InputError(f"{where}: 'time' {obj.get('time')!r} is not an ISO date-time") from None
+            raise InputError(
+                f"{where}: 'time' {obj.get('time')!r} is not an ISO date-time"
+            ) from None
         time = time.replace(tzinfo=None)
         if etype == "created":
             fields = obj.get("fields")
@@ -243,12 +249,14 @@ def read_events(path: Path) -> list[Event]:
             raise InputError(f"{where}: event has no 'lead'")
         name_value = obj.get("name")
         if not isinstance(name_value, str):
-            raise InputError(f"{where}: event needs a \"name\" (the form, page, email or event)")
+            raise InputError(f'{where}: event needs a "name" (the form, page, email or event)')
         events.append(Event(time, etype, lead_id, name_value, {}, where))
     return events
 
 
-def write_leads(path: Path, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]) -> int:
+def write_leads(
+    path: Path, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]
+) -> int:
     """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
     fmt = file_format(path)
     count = 0

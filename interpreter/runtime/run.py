@@ -8,7 +8,6 @@ before the next is read, so memory stays flat in the number of leads.
 from __future__ import annotations
 
 import datetime as _dt
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,7 +176,11 @@ def _trigger_for(target: CampaignInfo) -> str:
 
 
 def _run_streaming(
-    interp: Interpreter, target: CampaignInfo, opts: RunOptions, summary: RunSummary, columns: list[str]
+    interp: Interpreter,
+    target: CampaignInfo,
+    opts: RunOptions,
+    summary: RunSummary,
+    columns: list[str],
 ) -> None:
     leads: dict[int, Lead] = {}
     scheduler = Scheduler(interp, leads)
@@ -246,7 +249,9 @@ def _run_world(
             next_id = max(next_id, lead_id + 1)
             lead = Lead(lead_id, fields)
             # The lead joins the world when its event comes due (see Scheduler.run_item).
-            scheduler.push(Item(ev.time, scheduler.next_seq(), lead_id, None, "created", 0, None, [lead]))  # type: ignore[arg-type]
+            scheduler.push(
+                Item(ev.time, scheduler.next_seq(), lead_id, None, "created", 0, None, [lead])
+            )  # type: ignore[arg-type]
         else:
             lead = leads[ev.lead]
             scheduler.raise_event(lead, kinds[ev.type], ev.name.casefold(), time=ev.time)

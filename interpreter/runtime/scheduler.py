@@ -78,7 +78,9 @@ class Scheduler:
         """Queue a flow run of ``campaign`` for ``lead``."""
         self.push(Item(time, self.next_seq(), lead.id, campaign, trigger, 0))
 
-    def raise_event(self, lead: Lead, kind: A.TriggerKind, key: str, time: _dt.datetime | None = None) -> None:
+    def raise_event(
+        self, lead: Lead, kind: A.TriggerKind, key: str, time: _dt.datetime | None = None
+    ) -> None:
         campaigns = self.triggers.get((kind, key))
         if not campaigns:
             return
@@ -96,7 +98,16 @@ class Scheduler:
         return f"{kind} {key}".strip()
 
     def request(self, lead: Lead, campaign: CampaignInfo) -> None:
-        self.push(Item(self.interp.now, self.next_seq(), lead.id, campaign, "requested", self.interp.cascade + 1))
+        self.push(
+            Item(
+                self.interp.now,
+                self.next_seq(),
+                lead.id,
+                campaign,
+                "requested",
+                self.interp.cascade + 1,
+            )
+        )
 
     # ---- running -----------------------------------------------------------------
 
@@ -157,7 +168,9 @@ class Scheduler:
             except Suspend as s:
                 s.rest.extend(blocks[k + 1 :])
                 self.push(
-                    Item(s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest)
+                    Item(
+                        s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest
+                    )
                 )
                 return
             except StopFlow:

@@ -258,7 +258,7 @@ def as_datetime(value: Value, what: str) -> _dt.datetime | None:
         try:
             parsed = _dt.datetime.fromisoformat(value.strip().replace("Z", ""))
         except ValueError:
-            raise type_error(f"{what} needs a date or datetime, got text \"{value}\"") from None
+            raise type_error(f'{what} needs a date or datetime, got text "{value}"') from None
         return parsed.replace(tzinfo=None)
     raise type_error(f"{what} needs a date or datetime, got {type_of(value)}")
 
