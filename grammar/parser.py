@@ -234,6 +234,7 @@ class _Driver:
         self.outer: list[list[Token]] = []  # statements around the open blocks
         self.opened: list[tuple[Token, str]] = []  # unclosed block '<' and what they open
         self.resync = False  # set after a lexical error that ate the rest of a statement
+        self.skipped_to_end = False  # recovery skipped to the end of the input
 
     # ---- token stream ------------------------------------------------------
 
@@ -310,7 +311,8 @@ class _Driver:
         try:
             node = self.state.feed_token(self.end_token(), True)
         except UnexpectedToken as e:
-            self.report_unexpected(self.end_token(), set(e.expected))
+            if not self.skipped_to_end:  # else the error that made us skip says it all
+                self.report_unexpected(self.end_token(), set(e.expected))
         diagnostics = sorted_diagnostics(self.errors + self.builder.problems)
         return ParseResult(None if diagnostics else node, diagnostics)
 
@@ -398,6 +400,7 @@ class _Driver:
             current = next(stream, None)
         self.unwind()
         self.statement = []
+        self.skipped_to_end = current is None
         if current is None or current.type == "SEMICOLON":
             return None
         current = self.retyped(current)
@@ -504,7 +507,8 @@ class _Driver:
                 "close the block with '>'",
             )
             return
-        if token.type in g.compare and any(t.type in g.compare for t in self.statement):
+        tests = g.compare | {"IS", "IN", "CONTAINS", "STARTS", "ENDS", "BETWEEN"}
+        if token.type in tests and any(t.type in tests for t in self.statement):
             self.report(
                 "comparisons do not chain",
                 span,

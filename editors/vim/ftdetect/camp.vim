@@ -1,0 +1,2 @@
+" Camp campaign files
+au BufRead,BufNewFile *.camp set filetype=camp
