@@ -206,6 +206,29 @@ def run(
     sys.exit(EXIT_FAIL if summary.errors else EXIT_OK)
 
 
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    default="terminal256",
+    show_default=True,
+    help="terminal256, terminal, html, svg or latex.",
+)
+def highlight(file: Path, fmt: str) -> None:
+    """Print FILE with syntax highlighting."""
+    from camp.checker.loader import InputError, read_source
+    from camp.highlight.render import highlight as render_highlight
+
+    try:
+        text = read_source(file)
+        click.echo(render_highlight(text, fmt, title=file.name), nl=False)
+    except InputError as e:
+        fail_input(str(e))
+    except ValueError as e:
+        fail_input(str(e))
+
+
 def _progress(count: int) -> None:
     if count % 5000 == 0:
         click.echo(f"\r{count:,} leads…", nl=False, err=True)

@@ -79,7 +79,8 @@ def format_number(number: Decimal) -> str:
 
 
 def to_text(value: Value) -> str:
-    """A value as text, the way ``concat`` renders it (null is ``""``)."""
+    """A value as text, the way ``concat`` renders it (null is ``""``); the same text as
+    the runtime's ``+`` on text (``camp.runtime.values.fmt``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -88,7 +89,9 @@ def to_text(value: Value) -> str:
         return value
     if isinstance(value, Decimal):
         return format_number(value)
-    if isinstance(value, (_dt.date, _dt.datetime)):
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, _dt.date):
         return value.isoformat()
     return ", ".join(to_text(item) for item in value)
 
@@ -120,7 +123,7 @@ class Example:
 
     def render(self, name: str) -> str:
         call = f"{name}({', '.join(render_value(arg) for arg in self.args)})"
-        return f"{call} is {render_value(self.result)}"
+        return f"{call} → {render_value(self.result)}"
 
 
 # name -> its documented example, filled by ``define``.

@@ -10,86 +10,73 @@
    different languages give to different countries goes to the country most languages
    agree on, and is dropped on a tie;
 4. a unique whole-word part of an English name ("Tanzania", "Saint Kitts"); a part
-   shared by several countries ("Korea", "Guinea Republic") gives null.
+   shared by several countries ("Virgin Islands") gives null.
 
-pycountry is imported lazily, on the first call.
+pycountry and regex are imported lazily, on the first call.
 """
 
 from __future__ import annotations
 
 import functools
-import gettext
 import os
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from camp.stdlib._common import Example, define, null_propagating, want_text
 from camp.stdlib.registry import CallContext, Function, Param
 from camp.types import Type, Value
 
+if TYPE_CHECKING:
+    import gettext
+
 # Everyday names of countries that pycountry (codes, English names and their
 # translations) does not know, keyed by their normalised form (see ``normalize``).
 # The tests check that pycountry still lacks each one.
 COLLOQUIAL: dict[str, str] = {
-    "america": "US",
-    "united states america": "US",
-    "uk": "GB",
-    "britain": "GB",
-    "great britain": "GB",
+    "uk": "GB",  # not an ISO code: the United Kingdom is GB
     "england": "GB",
     "scotland": "GB",
     "wales": "GB",
-    "northern ireland": "GB",
-    "turkey": "TR",
-    "ivory coast": "CI",
-    "uae": "AE",
-    "emirates": "AE",
-    "east timor": "TL",
-    "macedonia": "MK",
-    "swaziland": "SZ",
-    "vatican city": "VA",
-    "czech": "CZ",
-    "russia": "RU",
+    "korea": "KR",  # pycountry finds two Koreas; leads mean the Republic of Korea
+    "republic of korea": "KR",  # the translations vote for KP here
     "dprk": "KP",
-    "republic of korea": "KR",
+    "drc": "CD",
+    "dr congo": "CD",
+    "republic of ireland": "IE",
+    "turkey": "TR",  # pycountry now says Türkiye
+    "ivory coast": "CI",
     "cape verde": "CV",
+    "east timor": "TL",
+    "uae": "AE",
+    "ksa": "SA",
 }
 
-# Apostrophes and dots vanish ("U.S." -> "us", "Côte d'Ivoire" -> "cote divoire").
-_DROPPED = frozenset(".'’ʼ`´")
-_LATIN_END = 0x250  # code points below this are Latin letters whose accents we drop
+
+@functools.cache
+def _patterns() -> tuple[Any, Any]:  # two regex.Pattern (regex ships no type stubs)
+    import regex  # type: ignore[import-untyped]
+
+    # Accents on Latin letters (after NFKD), and runs of anything but letters,
+    # marks and digits. Other scripts keep their marks (Devanagari vowel signs).
+    latin_accents = regex.compile(r"(?<=\p{Latin})\p{M}+")
+    separators = regex.compile(r"[^\p{L}\p{M}\p{N}]+")
+    return latin_accents, separators
 
 
 def normalize(text: str) -> str:
     """The form in which country and subdivision names are compared.
 
     Case-folded, accents dropped from Latin letters (other scripts keep their marks),
-    dots and apostrophes removed, other punctuation turned into spaces, ``&`` read as
-    ``and``, ``St`` as ``saint``, a leading ``the`` dropped, and initials joined
+    dots removed (``U.S.`` -> ``us``), other punctuation turned into spaces, ``&`` read
+    as ``and``, ``St`` as ``saint``, a leading ``the`` dropped, and initials joined
     (``u s a`` -> ``usa``).
     """
+    latin_accents, separators = _patterns()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept: list[str] = []
-    latin_base = False
-    for ch in decomposed:
-        if unicodedata.combining(ch):
-            if latin_base:
-                continue
-        else:
-            latin_base = ord(ch) < _LATIN_END
-        kept.append(ch)
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFC", "".join(kept)):
-        if ch in _DROPPED:
-            continue
-        if ch == "&":
-            out.append(" and ")
-        elif unicodedata.category(ch)[0] in "LMN":
-            out.append(ch)
-        else:
-            out.append(" ")
-    words = "".join(out).split()
+    plain = unicodedata.normalize("NFC", latin_accents.sub("", decomposed))
+    words = separators.sub(" ", plain.replace(".", "").replace("&", " and ")).split()
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
     if len(words) > 1 and all(len(word) == 1 for word in words):
@@ -97,19 +84,20 @@ def normalize(text: str) -> str:
     return " ".join("saint" if word == "st" else word for word in words)
 
 
-def _locales() -> Iterator[tuple[str, str]]:
-    """(language, directory) of every pycountry locale, in a stable order."""
+def _locales() -> Iterator[str]:
+    """The language of every pycountry locale, in a stable order."""
     import pycountry
 
     directory = pycountry.LOCALES_DIR
     if not os.path.isdir(directory):
         return
-    for language in sorted(os.listdir(directory)):
-        yield language, directory
+    yield from sorted(os.listdir(directory))
 
 
 @functools.cache
 def _catalog(domain: str, language: str) -> gettext.NullTranslations | None:
+    import gettext
+
     import pycountry
 
     try:
@@ -126,8 +114,9 @@ def _translations(domain: str, names: Iterable[tuple[str, str]]) -> dict[str, st
     would turn stray abbreviations into countries.
     """
     pairs = list(names)
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for language, _directory in _locales():
+    votes: dict[str, dict[str, int]] = {}
+    cache: dict[str, str] = {}
+    for language in _locales():
         catalog = _catalog(domain, language)
         if catalog is None:
             continue
@@ -136,16 +125,21 @@ def _translations(domain: str, names: Iterable[tuple[str, str]]) -> dict[str, st
             translated = catalog.gettext(english)
             if translated == english:
                 continue
-            normalized = normalize(translated)
-            if len(normalized) < 3 and normalized.isascii():
+            normalized = cache.get(translated)
+            if normalized is None:
+                normalized = cache[translated] = normalize(translated)
+            if (len(normalized) < 3 and normalized.isascii()) or (normalized, key) in seen:
                 continue
-            if (normalized, key) not in seen:
-                seen.add((normalized, key))
-                votes[normalized][key] += 1
+            seen.add((normalized, key))
+            counts = votes.setdefault(normalized, {})
+            counts[key] = counts.get(key, 0) + 1
     index: dict[str, str] = {}
-    for normalized, counter in votes.items():
-        ranked = counter.most_common(2)
-        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+    for normalized, counts in votes.items():
+        if len(counts) == 1:
+            index[normalized] = next(iter(counts))
+            continue
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        if ranked[0][1] > ranked[1][1]:
             index[normalized] = ranked[0][0]
     return index
 
@@ -160,7 +154,7 @@ def _english_names(country: object) -> list[str]:
 
 @functools.cache
 def _english_index() -> dict[str, str]:
-    """Normalised code or English name -> alpha-2; codes win over names."""
+    """Normalised code or English name (also ``common_name``'s) -> alpha-2; codes win."""
     import pycountry
 
     index: dict[str, str] = {}
@@ -168,7 +162,7 @@ def _english_index() -> dict[str, str]:
         index.setdefault(normalize(country.alpha_2), country.alpha_2)
         index.setdefault(normalize(country.alpha_3), country.alpha_2)
     for country in pycountry.countries:
-        for name in _english_names(country):
+        for name in [*_english_names(country), common_name(country.alpha_2)]:
             index.setdefault(normalize(name), country.alpha_2)
     return index
 
@@ -178,7 +172,8 @@ def _translated_index() -> dict[str, str]:
     import pycountry
 
     pairs = [
-        (name, country.alpha_2) for country in pycountry.countries
+        (name, country.alpha_2)
+        for country in pycountry.countries
         for name in _english_names(country)
     ]
     return _translations("iso3166-1", pairs)
@@ -208,10 +203,8 @@ def _partial(key: str) -> str | None:
 def _resolve(key: str) -> str | None:
     if not key:
         return None
-    for lookup in (_english_index(), COLLOQUIAL, _translated_index()):
-        if key in lookup:
-            return lookup[key]
-    return _partial(key)
+    found = _english_index().get(key) or COLLOQUIAL.get(key) or _translated_index().get(key)
+    return found or _partial(key)
 
 
 def resolve_country(text: str) -> str | None:
@@ -225,7 +218,8 @@ def _country_code(ctx: CallContext, x: Value) -> Value:
 
 
 def common_name(alpha_2: str) -> str:
-    """The English name people use: the common name, else the name without its ", ... of"."""
+    """The English name people use: pycountry's common name, else its name unless that is
+    an index form ("Congo, The Democratic Republic of the", "Virgin Islands, British")."""
     import pycountry
 
     country = pycountry.countries.get(alpha_2=alpha_2)
@@ -235,9 +229,12 @@ def common_name(alpha_2: str) -> str:
     if isinstance(common, str):
         return common
     name: str = country.name
+    head, comma, tail = name.partition(", ")
+    if comma and tail.endswith((" of", " of the")):
+        return f"{tail.removeprefix('The ')} {head}"
     official = getattr(country, "official_name", None)
-    if ", " in name and isinstance(official, str):
-        return official.removeprefix("the ")
+    if comma and isinstance(official, str):
+        return official
     return name
 
 
@@ -248,24 +245,32 @@ def _country_name(ctx: CallContext, x: Value) -> Value:
 
 
 @functools.cache
+def _subdivisions(alpha_2: str) -> list[tuple[str, str, bool]]:
+    """(code suffix, name, is top level) of each subdivision of one country."""
+    import pycountry
+
+    return [
+        (sub.code.split("-", 1)[1], sub.name, sub.parent_code is None)
+        for sub in pycountry.subdivisions
+        if sub.country_code == alpha_2
+    ]
+
+
+@functools.cache
 def _subdivision_index(alpha_2: str) -> dict[str, str]:
     """Normalised subdivision code or name -> code suffix, for one country.
 
     Codes win over names; a name shared by several subdivisions goes to the top-level
     one (a state over a county of the same name), and is dropped if still ambiguous.
     """
-    import pycountry
-
-    subdivisions = list(pycountry.subdivisions.get(country_code=alpha_2) or [])
+    subdivisions = _subdivisions(alpha_2)
     index: dict[str, str] = {}
-    for sub in subdivisions:
-        suffix = sub.code.split("-", 1)[1]
+    for suffix, _name, _top_level in subdivisions:
         index.setdefault(normalize(suffix), suffix)
-        index.setdefault(normalize(sub.code), suffix)
+        index.setdefault(normalize(f"{alpha_2}-{suffix}"), suffix)
     by_name: dict[str, dict[bool, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for sub in subdivisions:
-        top_level = sub.parent_code is None
-        by_name[normalize(sub.name)][top_level].add(sub.code.split("-", 1)[1])
+    for suffix, name, top_level in subdivisions:
+        by_name[normalize(name)][top_level].add(suffix)
     for name, levels in by_name.items():
         candidates = levels.get(True) or levels.get(False) or set()
         if len(candidates) == 1 and name not in index:
@@ -275,10 +280,7 @@ def _subdivision_index(alpha_2: str) -> dict[str, str]:
 
 @functools.cache
 def _subdivision_translations(alpha_2: str) -> dict[str, str]:
-    import pycountry
-
-    subdivisions = pycountry.subdivisions.get(country_code=alpha_2) or []
-    pairs = [(sub.name, sub.code.split("-", 1)[1]) for sub in subdivisions]
+    pairs = [(name, suffix) for suffix, name, _top_level in _subdivisions(alpha_2)]
     return _translations("iso3166-2", pairs)
 
 

@@ -116,9 +116,6 @@ def _split_part(ctx: CallContext, text: Value, delimiter: Value, n: Value) -> Va
 
 
 def _concat(ctx: CallContext, *values: Value) -> Value:
-    for value in values:
-        if isinstance(value, tuple):
-            fail("concat", "cannot concatenate a list")
     return "".join(to_text(value) for value in values)
 
 
@@ -176,7 +173,7 @@ FUNCTIONS: list[Function] = [
         (TEXT, Param("search", Type.TEXT), Param("replacement", Type.TEXT)),
         Type.TEXT,
         "The text with every occurrence of search (exact, case-sensitive) replaced; "
-        'an empty search changes nothing.',
+        "an empty search changes nothing.",
         _replace,
         Example(("+1 415-555-0123", "-", ""), "+1 4155550123"),
     ),
@@ -203,7 +200,8 @@ FUNCTIONS: list[Function] = [
         (Param("value", Type.ANY),),
         Type.TEXT,
         'The values joined as text, null counting as "" (numbers as 2.5, dates as '
-        "2026-03-14, booleans as true/false).",
+        "2026-03-14, datetimes as 2026-03-14 09:30:00, booleans as true/false, lists as "
+        '"a, b"), as + does.',
         _concat,
         Example(("Jane", " ", None, "Doe"), "Jane Doe"),
         variadic=True,

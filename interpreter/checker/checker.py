@@ -167,6 +167,8 @@ class Checker:
 
     def collect_program(self, program: A.Program) -> None:
         if not self.declare("program", program.name, program.name_span):
+            for campaign in program.campaigns:  # still known, so calls to them resolve
+                self.collect_campaign(campaign, None)
             return
         tokens: dict[str, A.TokenDecl] = {}
         for tok in program.tokens:

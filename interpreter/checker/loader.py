@@ -93,6 +93,7 @@ def load(
         queue.append((resolved, display_path(p), read_source(p)))
     for name, text in extra or []:
         queue.append((None, name, text))
+    imports: dict[str, list[str]] = {}  # display name -> display names it imports
     while queue:
         path, name, text = queue.pop(0)
         program.sources[name] = text
@@ -104,10 +105,12 @@ def load(
             continue
         module: A.Module = result.node
         program.modules.append(module)
+        edges = imports.setdefault(name, [])
         for item in module.items:
             if not isinstance(item, A.Import):
                 continue
             target = resolve_import(item.path, path)
+            edges.append(display_path(target))
             if target in seen:
                 continue
             try:
@@ -125,4 +128,28 @@ def load(
                 continue
             seen.add(target)
             queue.append((target, display_path(target), target_text))
+    program.modules = _imports_first(program.modules, imports)
     return program
+
+
+def _imports_first(modules: list[A.Module], imports: dict[str, list[str]]) -> list[A.Module]:
+    """Order modules so a file's imports come before it (as if pasted at the import).
+
+    A name declared both in a file and in a file it imports is then reported as a
+    duplicate in the importing file, which the user can edit (not in the prelude).
+    """
+    by_name = {m.file: m for m in modules}
+    ordered: list[A.Module] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name not in by_name:
+            return
+        done.add(name)  # marked before its imports: cycles are allowed
+        for dep in imports.get(name, []):
+            visit(dep)
+        ordered.append(by_name[name])
+
+    for m in modules:
+        visit(m.file)
+    return ordered

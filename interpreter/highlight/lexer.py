@@ -180,7 +180,7 @@ def _w(*names: str) -> str:
     return _kw(names)
 
 
-_GAP = r"(?:\s|#[^\n]*)"  # whitespace and comments between two words
+_GAP = r"(?:\s|#[^\n]*(?![^\n]))"  # whitespace and whole-line comments between two words
 _gap = using(this, state="whitespace")
 _SPACE = (r"\s+", Whitespace)
 _COMMENT = (r"#[^\n]*", Comment.Single)
