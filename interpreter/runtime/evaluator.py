@@ -192,7 +192,7 @@ class Interpreter:
         try:
             return fn.impl(CallContext(self.now, self.regex_timeout), *args)
         except FunctionError as err:
-            raise CampaignError("R207", f"{e.name}(): {err}", e.span) from None
+            raise CampaignError("R207", str(err), e.span) from None  # names the function
         except CampaignError:
             raise
         except (TypeError, ValueError, ArithmeticError, AttributeError) as err:
