@@ -291,7 +291,9 @@ class Pipeline:
             self.set(f, me, "phone_status", "Missing")
             return
         country = f.get("country")
-        clean = e164(phone, country) or e164(mobile, country)
+        # coalesce() is a function: Camp evaluates both arguments, so this does too.
+        first, second = e164(phone, country), e164(mobile, country)
+        clean = first or second
         self.set(f, me, "phone_clean", clean)
         if clean is None:
             self.set(f, me, "phone_status", "Invalid")
@@ -417,7 +419,9 @@ def run(leads: Path, out: Path, activities: Path, start: dt.datetime) -> int:
             if not row or row == [""]:
                 continue
             count += 1
-            fields = {name: cell(kind, raw) for name, kind, raw in zip(header, kinds, row, strict=False)}
+            fields = {
+                name: cell(kind, raw) for name, kind, raw in zip(header, kinds, row, strict=False)
+            }
             for name, default in DEFAULTS.items():
                 if fields.get(name) is None:
                     fields[name] = default
