@@ -207,6 +207,17 @@ def run(
 
 
 @main.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--leads", type=click.Path(path_type=Path), help="Leads to load: CSV, JSON or JSONL.")
+@click.option("--db", type=click.Path(path_type=Path), help="A lead workspace (SQLite).")
+def repl(file: Path | None, leads: Path | None, db: Path | None) -> None:
+    """An interactive session: expressions, steps and declarations on a current lead."""
+    from camp.repl import run_repl
+
+    sys.exit(run_repl(file, leads, db))
+
+
+@main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--format",

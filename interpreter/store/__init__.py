@@ -1,0 +1,1 @@
+"""Lead workspaces: the store interface and its SQLite implementation."""
