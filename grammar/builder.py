@@ -10,6 +10,7 @@ and the AST cannot drift apart silently.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -572,7 +573,8 @@ class AstBuilder:
         return A.ListExpr(items, self.over(c))
 
     def paren(self, c: list[Any]) -> A.Expr:
-        inner: A.Expr = c[1]
+        # The parenthesised expression, spanning its parentheses (for carets).
+        inner: A.Expr = replace(c[1], span=self.over(c))
         return inner
 
     def args(self, c: list[Any]) -> _Args:

@@ -160,7 +160,30 @@ class ParseResult:
 
 def parse(text: str, file: str = "<input>", start: StartRule = "start") -> ParseResult:
     """Parse ``text``; never raises for bad input (errors are in ``diagnostics``)."""
-    return _Driver(grammar(), text, file, start).run()
+    g = grammar()
+    repairs: list[Diagnostic] = []
+    for _ in range(20):
+        driver = _Driver(g, text, file, start)
+        try:
+            result = driver.run()
+        except _MissingSemicolon as m:
+            # A statement lacking its ';' swallowed the block's closing '>' as a
+            # comparison: report that, put the ';' in, and parse again.
+            repairs.append(m.diagnostic)
+            text = text[: m.offset] + ";" + text[m.offset :]
+            continue
+        if repairs:
+            diagnostics = sorted_diagnostics(repairs + result.diagnostics)
+            return ParseResult(None, diagnostics)
+        return result
+    return ParseResult(None, sorted_diagnostics(repairs))
+
+
+class _MissingSemicolon(Exception):
+    def __init__(self, offset: int, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.offset = offset
+        self.diagnostic = diagnostic
 
 
 def parse_module(text: str, file: str = "<input>") -> A.Module:
@@ -311,7 +334,10 @@ class _Driver:
         try:
             node = self.state.feed_token(self.end_token(), True)
         except UnexpectedToken as e:
-            if not self.skipped_to_end:  # else the error that made us skip says it all
+            # After a recovery that skipped to the end, or unwound to the start of a
+            # one-statement/expression parse, the error already reported says it all.
+            unwound = self.errors and len(self.state.state_stack) == 1 and self.start != "start"
+            if not (self.skipped_to_end or unwound):
                 self.report_unexpected(self.end_token(), set(e.expected))
         diagnostics = sorted_diagnostics(self.errors + self.builder.problems)
         return ParseResult(None if diagnostics else node, diagnostics)
@@ -374,25 +400,37 @@ class _Driver:
     def recover(self, token: Token, expected: set[str], stream: Iterator[Token]) -> Token | None:
         """Report the error at ``token``; return the token to continue with."""
         missing_semicolon = "SEMICOLON" in expected and self.prev is not None
-        self.report_unexpected(token, expected)
-        if missing_semicolon and token.type != "SEMICOLON" and self.try_insert(token):
+        top_level = "CAMPAIGN" in expected
+        kind = self.report_unexpected(token, expected)
+        if (
+            kind == "missing-semicolon"
+            and missing_semicolon
+            and token.type != "SEMICOLON"
+            and self.try_insert(token)
+        ):
             return None
         # Panic mode: skip to the next ';' or '>' (skipping whole blocks opened on the
         # way) and resume in a state where a step, clause or declaration may begin.
         depth = 0
         before: Token | None = self.prev
         current: Token | None = token
+        if kind == "chain" and token.type == "MORETHAN":
+            before, current = token, next(stream, None)  # a chained '>' is no block end
+        block_skipped = False
         while current is not None:
             if (
                 current.type == "LESSTHAN"
                 and before is not None
-                and (before.type in {"THEN", "ELSE", "TIMES"})
+                and (
+                    before.type in {"THEN", "ELSE", "TIMES"}
+                    or (top_level and before.type in {"NAME", "STRING"})
+                )
             ):
                 depth += 1
             elif current.type == "MORETHAN" and depth:
                 depth -= 1
                 if not depth:
-                    current = None  # a whole block statement was skipped: resume after it
+                    block_skipped = True  # a whole block statement was skipped: resume after it
                     break
             elif current.type in {"SEMICOLON", "MORETHAN"} and not depth:
                 break
@@ -401,7 +439,7 @@ class _Driver:
         self.unwind()
         self.statement = []
         self.skipped_to_end = current is None
-        if current is None or current.type == "SEMICOLON":
+        if current is None or block_skipped or current.type == "SEMICOLON":
             return None
         current = self.retyped(current)
         return current if self.accepts_type(current.type) else None
@@ -461,10 +499,29 @@ class _Driver:
             return f"field {t}"
         return f"'{t}'"
 
+    def viable(self, expected: set[str]) -> set[str]:
+        """The expected terminals that a copy of the parser state really shifts.
+
+        LALR's default reductions make a state's table list terminals that fail
+        one reduction later; trying each on a copy gives the honest list.
+        """
+        kept: set[str] = set()
+        for name in expected:
+            trial_tok = Token("$END", "") if name == "$END" else Token(name, "x")
+            trial = self.state.copy(deepcopy_values=False)
+            try:
+                trial.feed_token(trial_tok, name == "$END")
+            except UnexpectedToken:
+                continue
+            except Exception:  # a builder callback on a placeholder value: still viable
+                pass
+            kept.add(name)
+        return kept or expected
+
     def expected_words(self, expected: set[str]) -> str:
         g = self.g
         words: list[str] = []
-        rest = set(expected)
+        rest = self.viable(set(expected))
         for group, word in (
             (g.item_starts, "a declaration"),
             (g.step_starts, "a step"),
@@ -494,7 +551,9 @@ class _Driver:
             return words[0]
         return ", ".join(words[:-1]) + " or " + words[-1]
 
-    def report_unexpected(self, token: Token, expected: set[str]) -> None:
+    def report_unexpected(self, token: Token, expected: set[str]) -> str:
+        """Report the error at ``token``; returns what kind of mistake it was."""
+        self.check_swallowed_close()
         g = self.g
         prev = self.prev
         found = self.describe(token)
@@ -506,7 +565,7 @@ class _Driver:
                 self.span(opener),
                 "close the block with '>'",
             )
-            return
+            return "unclosed"
         tests = g.compare | {"IS", "IN", "CONTAINS", "STARTS", "ENDS", "BETWEEN"}
         if token.type in tests and any(t.type in tests for t in self.statement):
             self.report(
@@ -514,17 +573,17 @@ class _Driver:
                 span,
                 "compare twice and join with 'and': 'a < b and b < c'",
             )
-            return
+            return "chain"
         if token.type == "EQUAL" and any(g.display.get(n) == "'=='" for n in expected):
             self.report(
                 "'=' assigns; use '==' to compare",
                 span,
                 "write 'x == 1' in a condition ('=' only appears in 'set x = ...')",
             )
-            return
+            return "assign"
         if token.type == "NAME" and expected & {"STOP", "CAMPAIGN"}:
             self.unknown_keyword(token, expected)
-            return
+            return "keyword"
         if (
             "SEMICOLON" in expected
             and prev is not None
@@ -535,7 +594,7 @@ class _Driver:
                 self.after(prev),
                 "a retry with 'until' and no 'else' ends with ';': retry 3 times < ... > until C;",
             )
-            return
+            return "missing-semicolon"
         if (
             "SEMICOLON" in expected
             and prev is not None
@@ -551,7 +610,7 @@ class _Driver:
                 self.after(prev),
                 "every simple statement ends with ';'",
             )
-            return
+            return "missing-semicolon"
         if token.type in {"NAME", "BACKQUOTED"} or "NAME" in expected:
             word = str(token)
             if word in g.keywords and "NAME" in expected and token.type != "NAME":
@@ -560,8 +619,32 @@ class _Driver:
                     span,
                     f"write it in backquotes to use it as a field name: `{word}`",
                 )
-                return
+                return "reserved"
         self.report(f"unexpected {found}; expected {self.expected_words(expected)}", span)
+
+        return "unexpected"
+
+    def check_swallowed_close(self) -> None:
+        """Raise :class:`_MissingSemicolon` when a '>' opening a line was taken as '>'-comparison."""
+        if not self.opened:
+            return
+        tokens = self.statement
+        for i in range(1, len(tokens)):
+            t = tokens[i]
+            if t.type != "MORETHAN" or t.start_pos is None:
+                continue
+            line_start = self.text.rfind("\n", 0, t.start_pos) + 1
+            if self.text[line_start : t.start_pos].strip():
+                continue
+            before = tokens[i - 1]
+            offset = before.end_pos if before.end_pos is not None else t.start_pos
+            diag = Diagnostic(
+                "E001",
+                f"missing ';' after {self.describe(before)}",
+                self.after(before),
+                "every simple statement ends with ';'",
+            )
+            raise _MissingSemicolon(offset, diag)
 
     def unknown_keyword(self, token: Token, expected: set[str]) -> None:
         g = self.g

@@ -149,11 +149,9 @@ def _source_line(
     text = sources(file) if callable(sources) else sources.get(file)
     if text is None:
         return None
-    all_lines = text.splitlines()
+    all_lines = text.split("\n")  # spans count '\n' only
     if 1 <= line <= len(all_lines):
-        return all_lines[line - 1].rstrip("\r\n")
-    if line == len(all_lines) + 1:
-        return ""  # end of file after a final newline
+        return all_lines[line - 1].rstrip("\r")
     return None
 
 

@@ -32,7 +32,12 @@ def check_loaded(program: LoadedProgram, max_depth: int = DEFAULT_MAX_DEPTH) -> 
 
     checker = Checker(program.modules, program.sources, REGISTRY, max_depth, program.library_files)
     result = checker.run()
-    result.diagnostics = sorted_diagnostics(program.diagnostics + result.diagnostics)
+    if any(d.code == "E001" for d in program.diagnostics):
+        # A file with syntax errors is missing from the program, so names it declares
+        # would look undefined: report the syntax errors alone until they are fixed.
+        result.diagnostics = sorted_diagnostics(program.diagnostics)
+    else:
+        result.diagnostics = sorted_diagnostics(program.diagnostics + result.diagnostics)
     return result
 
 

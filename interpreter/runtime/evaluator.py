@@ -104,7 +104,7 @@ class Interpreter:
         self.regex_timeout = regex_timeout
         self.scheduler: Scheduler | None = None
         self.cascade = 0  # trigger-cascade depth of the flow being run
-        self.source_lines = {f: t.splitlines() for f, t in symbols.sources.items()}
+        self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
         self._expr: dict[type, Callable[[Any, Frame, Lead], Value]] = {
             A.Literal: self.e_literal,

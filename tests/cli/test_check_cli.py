@@ -172,6 +172,13 @@ def test_diagnostics_in_imported_files_name_that_file(runner, workdir):
     assert " 1 | executable campaign X < wait 1 day; >" in result.stdout
 
 
+def test_syntax_error_in_an_import_does_not_cascade(runner, workdir):
+    write(workdir, "lib.camp", "executable campaign Norm <\n  set x = ;\n>\n")
+    write(workdir, "main.camp", 'import "lib.camp";\ncampaign A < on created; call Norm; >\n')
+    result = runner.invoke(main, ["check", "--format", "json", "main.camp"])
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["E001"]
+
+
 # ---- JSON ---------------------------------------------------------------------------------
 
 KEYS = ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "hint"]

@@ -842,22 +842,11 @@ def test_chain_with_greater_than_is_an_error_in_expression_mode():
     assert d.message == "comparisons do not chain"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: in `campaign A < where a < b > c; >` the chained '>' is taken by panic "
-    "recovery as the campaign's closing '>', so 'c' and the real '>' give 2 more errors "
-    "(unknown declaration 'c', unexpected '>')",
-)
 def test_chain_with_greater_than_inside_a_campaign_is_one_error():
     result = parse("campaign A < where a < b > c; >", F)
     assert [d.message for d in result.diagnostics] == ["comparisons do not chain"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: with start='statement', recovery unwinds to the start state, so every "
-    "syntax error is followed by a spurious 'unexpected end of file; expected a step'",
-)
 @pytest.mark.parametrize("text", ["set x = ;", "sett x = 1;", "call ;"])
 def test_one_error_in_statement_mode(text):
     assert len(parse(text, F, "statement").diagnostics) == 1
@@ -887,11 +876,6 @@ def test_expression_spans_across_lines():
     assert pos(e.span) == (1, 1, 2, 4)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="builder bug: `paren` returns the inner node unchanged, so the '(' is not in any "
-    "span while a following ')' is (spans of '(a + b) * c' start at column 2)",
-)
 def test_parenthesised_operand_span_starts_at_the_parenthesis():
     text = "(a + b) * c"
     assert src(text, expr(text).span) == text

@@ -173,12 +173,6 @@ def test_caret_keeps_tabs():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diagnostics bug: render() finds the source line with str.splitlines(), which also "
-    "splits at U+2028, form feed, U+001C..., while spans count '\\n' only; a file with such a "
-    "character in a string or comment shows the wrong source line under its later errors",
-)
 def test_render_counts_lines_like_the_lexer():
     text = 'campaign A <\n  moment "a\u2028b"; # form\x0cfeed\n  sett x;\n>\n'
     (d,) = parse(text, FILE).diagnostics
@@ -196,23 +190,11 @@ def test_closed_choices_are_listed_in_the_languages_words():
     assert d.message == "unexpected name 'twice'; expected 'every' or 'once'"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: the 'expected' list comes from the LALR state before default "
-    "reductions, so inside a step it lists tokens that cannot follow there "
-    "(')', ']', 'then', 'else', end of file) instead of \"';' or an operator\"",
-)
 def test_expected_list_only_names_tokens_that_can_follow():
     (d,) = parse("campaign A <\n  set x = 1 2;\n>\n", FILE).diagnostics
     assert "')'" not in d.message and "end of file" not in d.message, d.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: a missing ';' before a block's closing '>' reads the '>' as a "
-    "comparison; the error is then reported as \"unclosed '<' of campaign A\" at line 1 "
-    "instead of \"missing ';' after number 1\" at 2:12",
-)
 def test_missing_semicolon_before_closing_angle_after_an_expression():
     text = "campaign A <\n  set x = 1\n>\n"
     (d,) = parse(text, FILE).diagnostics
@@ -459,12 +441,6 @@ def test_missing_semicolon_repair_keeps_parsing():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser recovery bug: after 'unknown declaration' the skipped '<' is not counted "
-    "as a block, so the declaration's own '>' gives a second error \"unexpected '>'; "
-    'expected a declaration or end of file"',
-)
 def test_unknown_declaration_is_one_error():
     text = "campaign A < stop; >\ncampain C <\n  stop;\n>\ncampaign D < stop; >\n"
     assert len(parse(text, FILE).diagnostics) == 1
