@@ -12,7 +12,7 @@ import difflib
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from camp.diagnostics import Diagnostic, sorted_diagnostics
@@ -57,7 +57,8 @@ class Grammar:
 
 
 def grammar_text() -> str:
-    return resources.files("camp.grammar").joinpath("camp.lark").read_text(encoding="utf-8")
+    # Beside this module in both regular and editable installs (package data).
+    return (Path(__file__).parent / "camp.lark").read_text(encoding="utf-8")
 
 
 class _WholeWords:

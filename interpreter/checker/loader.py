@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from camp.diagnostics import Diagnostic
@@ -25,7 +24,9 @@ STDLIB_PREFIX = "std/"
 
 
 def stdlib_dir() -> Path:
-    return Path(str(resources.files("camp.stdlib")))
+    import camp.stdlib
+
+    return Path(camp.stdlib.__file__).parent
 
 
 def display_path(path: Path) -> str:
