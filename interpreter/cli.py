@@ -36,7 +36,23 @@ def print_diagnostics(diagnostics: list[Any], sources: dict[str, str], err: bool
 
 
 class CampGroup(click.Group):
-    """Turns click's usage errors into exit status 2 (click's default) with our prefix."""
+    """Usage errors as one line, ``camp: error: ...``, exit status 2 (spec §7)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as e:
+            click.echo(e.ctx.get_help() if e.ctx else str(e))
+            sys.exit(EXIT_USAGE)
+        except click.UsageError as e:
+            hint = f" (see 'camp {e.ctx.info_name} --help')" if e.ctx and e.ctx.parent else ""
+            fail_input(f"{e.format_message()}{hint}")
+        except click.Abort:
+            click.echo("camp: aborted", err=True)
+            sys.exit(EXIT_FAIL)
+        except click.ClickException as e:
+            fail_input(e.format_message())
 
 
 @click.group(cls=CampGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -161,6 +161,7 @@ class Checker:
                 )
         elif existing is not None:
             default = existing.default
+        self.fields.pop(fd.name, None)  # a re-declared built-in takes its declared place
         self.fields[fd.name] = FieldInfo(
             fd.name, ftype, default, fd.name_span, read_only=fd.name == "id"
         )

@@ -111,6 +111,16 @@ def load(
             if not isinstance(item, A.Import):
                 continue
             target = resolve_import(item.path, path)
+            if target.suffix != ".camp":
+                program.diagnostics.append(
+                    Diagnostic(
+                        "E307",
+                        f"import not found: '{item.path}' is not a .camp file",
+                        item.span,
+                        'imports name Camp source files: import "scoring.camp";',
+                    )
+                )
+                continue
             edges.append(display_path(target))
             if target in seen:
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from camp.checker.symbols import CampaignInfo, Kind, ProgramInfo, Symbols
 from camp.diagnostics import StackFrame
@@ -30,13 +30,29 @@ class StopFlow(Exception):
     """``stop;``: ends this flow run and every caller's."""
 
 
+class RetryState:
+    """A ``retry`` suspended by a ``wait`` during ``attempt``; ``inner`` is the rest of the body."""
+
+    __slots__ = ("attempt", "inner", "step")
+
+    def __init__(self, step: A.Retry, attempt: int, inner: list[Continuation]) -> None:
+        self.step = step
+        self.attempt = attempt
+        self.inner = inner
+
+
+# What is left of a suspended flow, innermost first: the rest of a block from an
+# index, or a retry to finish (whose own body rest is inside it).
+Continuation = Union[tuple[tuple[A.Step, ...], int], RetryState]
+
+
 class Suspend(Exception):
     """``wait``: the flow resumes at ``until`` with the rest of its blocks."""
 
     def __init__(self, until: _dt.datetime) -> None:
         super().__init__()
         self.until = until
-        self.rest: list[tuple[tuple[A.Step, ...], int]] = []  # innermost block first
+        self.rest: list[Continuation] = []  # innermost first
 
 
 class Frame:
@@ -287,6 +303,8 @@ class Interpreter:
                 )
             lead.fields[name] = new
             self.activity(lead, frame, "Change Score", field=name, old=old, new=new, change=change)
+            if not change:
+                return  # logged (Marketo shows a +0), but nothing changed: no 'change' event
         if self.scheduler is not None:
             self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name)
 
@@ -470,12 +488,42 @@ class Interpreter:
         if s.else_body is not None:
             self.run_block(s.else_body, frame, lead)
 
-    def s_retry(self, s: A.Retry, frame: Frame, lead: Lead) -> None:
-        last: CampaignError | None = None
-        for attempt in range(1, s.times + 1):
+    def resume(self, rest: list[Continuation], frame: Frame, lead: Lead) -> None:
+        """Run what a suspended flow had left, innermost block first."""
+        for k, entry in enumerate(rest):
             try:
-                self.run_block(s.body, frame, lead)
+                if isinstance(entry, RetryState):
+                    self.retry_from(entry.step, entry.attempt, entry.inner, frame, lead)
+                else:
+                    self.run_block(entry[0], frame, lead, entry[1])
+            except Suspend as s:
+                s.rest.extend(rest[k + 1 :])
+                raise
+
+    def s_retry(self, s: A.Retry, frame: Frame, lead: Lead) -> None:
+        self.retry_from(s, 1, None, frame, lead)
+
+    def retry_from(
+        self,
+        s: A.Retry,
+        first: int,
+        inner: list[Continuation] | None,
+        frame: Frame,
+        lead: Lead,
+    ) -> None:
+        """Attempts ``first``..N of a retry; ``inner`` resumes an attempt cut by a wait."""
+        last: CampaignError | None = None
+        for attempt in range(first, s.times + 1):
+            try:
+                if inner is not None:
+                    rest, inner = inner, None
+                    self.resume(rest, frame, lead)
+                else:
+                    self.run_block(s.body, frame, lead)
                 ok = s.until is None or self.condition(s.until, frame, lead)
+            except Suspend as sus:
+                sus.rest = [RetryState(s, attempt, sus.rest)]
+                raise
             except CampaignError as err:
                 if err.code in ("R203", "R204", "R205"):
                     raise  # limits are not retried
@@ -497,6 +545,11 @@ class Interpreter:
         assert self.trace is not None
         span = step.span
         lines = self.source_lines.get(span.file, [])
-        text = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else type(step).__name__
-        indent = "  " * (frame.depth + 1)
-        self.trace(f"[lead {lead.id}] {frame.campaign.name}{indent}{text}")
+        if 0 < span.line <= len(lines):
+            line = lines[span.line - 1]
+            end = span.end_column - 1 if span.end_line == span.line else len(line)
+            text = line[span.column - 1 : end].strip()
+        else:
+            text = type(step).__name__
+        indent = "  " * frame.depth
+        self.trace(f"[lead {lead.id}] {indent}{frame.campaign.name}: {text}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from camp.checker.loader import InputError, display_path
-from camp.checker.symbols import Symbols
+from camp.checker.symbols import BUILTIN_FIELDS, Symbols
 from camp.runtime.values import to_json
 from camp.types import Type, Value
 
@@ -41,12 +41,22 @@ class Typer:
         self.types = {n: f.type for n, f in symbols.fields.items()} if symbols.closed else {}
         self.defaults = {n: f.default for n, f in symbols.fields.items() if f.default is not None}
 
-    def cell(self, name: str, raw: Any, where: str) -> Value:
+    @classmethod
+    def by_look(cls) -> Typer:
+        """Without a schema: cells typed by their look, built-in defaults (``unsubscribed``)."""
+        typer = cls.__new__(cls)
+        typer.types = {}
+        typer.defaults = {f.name: f.default for f in BUILTIN_FIELDS if f.default is not None}
+        return typer
+
+    def cell(self, name: str, raw: Any, where: str, text: bool = True) -> Value:
+        """One value: ``text`` cells (CSV) are typed by their look without a schema;
+        JSON values keep their JSON types."""
         wanted = self.types.get(name)
         if raw is None or raw == "":
             return None
         if wanted is None:
-            return self.guess(raw)
+            return self.guess(raw) if text or not isinstance(raw, str) else raw
         try:
             return self.convert(raw, wanted)
         except (ValueError, InvalidOperation):
@@ -96,12 +106,12 @@ class Typer:
         parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         return parsed.replace(tzinfo=None)
 
-    def lead_fields(self, row: dict[str, Any], where: str) -> dict[str, Value]:
+    def lead_fields(self, row: dict[str, Any], where: str, text: bool = True) -> dict[str, Value]:
         fields: dict[str, Value] = {}
         for name, raw in row.items():
             if name == "id":
                 continue
-            fields[name] = self.cell(name, raw, where)
+            fields[name] = self.cell(name, raw, where, text)
         for name, default in self.defaults.items():
             if fields.get(name) is None:
                 fields[name] = default
@@ -131,7 +141,7 @@ def read_leads(path: Path, symbols: Symbols) -> Iterator[RawLead]:
                 if lead_id in seen:
                     raise InputError(f"{where}: duplicate lead id {lead_id}")
                 seen.add(lead_id)
-                yield RawLead(lead_id, typer.lead_fields(row, where))
+                yield RawLead(lead_id, typer.lead_fields(row, where, fmt == "csv"))
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: not valid UTF-8 text ({e.reason})") from None
 
@@ -260,7 +270,11 @@ def write_leads(
     """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
     fmt = file_format(path)
     count = 0
-    with path.open("w", encoding="utf-8", newline="") as out:
+    try:
+        out = path.open("w", encoding="utf-8", newline="")
+    except OSError as e:
+        raise InputError(f"{display_path(path)}: cannot write: {e.strerror}") from None
+    with out:
         if fmt == "csv":
             writer: Any = None
             for lead_id, fields in leads:
@@ -309,3 +323,162 @@ def _record(lead_id: int, fields: dict[str, Value], columns: list[str]) -> dict[
         if k not in record:
             record[k] = to_json(v)
     return record
+
+
+# ---- row-level scanning (lead imports: report or skip each bad row) -------------------
+
+
+@dataclass
+class Row:
+    """One data row of a lead file: parsed (``data``) or bad (``error``, the reason)."""
+
+    where: str  # "leads.csv:7", "leads.jsonl:3", "leads.json: item 4"
+    data: dict[str, Any] | None
+    error: str | None
+    raw: Any  # CSV: the cells (list of str); JSON: the item; JSONL: the line's text
+
+
+@dataclass
+class ScannedFile:
+    format: str  # csv, json, jsonl
+    header: list[str] | None  # CSV only
+    rows: Iterator[Row]
+
+
+def scan_rows(path: Path) -> ScannedFile:
+    """Read a lead file row by row, without stopping at a bad row.
+
+    A bad row (ragged CSV row, invalid UTF-8 on its lines, malformed JSONL line,
+    an item that is not an object) comes back as a :class:`Row` with ``error``
+    set. What spoils the whole file (unreadable, unknown type, malformed JSON
+    array, bad CSV header) raises :class:`InputError` at once.
+    """
+    fmt = file_format(path)
+    name = display_path(path)
+    try:
+        handle = path.open("rb")
+    except OSError as e:
+        raise InputError(f"{name}: cannot read: {e.strerror}") from None
+    if fmt == "json":
+        with handle:
+            data = handle.read()
+        return ScannedFile(fmt, None, _scan_json(data, name))
+    if fmt == "jsonl":
+        return ScannedFile(fmt, None, _scan_jsonl(handle, name))
+    bad_lines: dict[int, str] = {}
+    lines = _decoded_lines(handle, bad_lines)
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        handle.close()
+        raise InputError(f"{name}:1: malformed CSV header: {e}") from None
+    if header is None:
+        handle.close()
+        return ScannedFile(fmt, [], iter(()))
+    if 1 in bad_lines:
+        handle.close()
+        raise InputError(f"{name}:1: the header is {bad_lines[1]}")
+    header = [h.strip() for h in header]
+    if header and header[0].startswith("\ufeff"):
+        header[0] = header[0][1:]
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            handle.close()
+            raise InputError(f"{name}:1: duplicate column name '{h}' in the header")
+        seen.add(h)
+    return ScannedFile(fmt, header, _scan_csv(handle, reader, header, bad_lines, name))
+
+
+def _decoded_lines(handle: IO[bytes], bad: dict[int, str]) -> Iterator[str]:
+    for number, line in enumerate(handle, start=1):
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            bad[number] = f"not valid UTF-8 text (byte {e.start + 1} of the line)"
+            yield line.decode("utf-8", errors="replace")
+
+
+def _scan_csv(
+    handle: IO[bytes],
+    reader: Any,
+    header: list[str],
+    bad_lines: dict[int, str],
+    name: str,
+) -> Iterator[Row]:
+    with handle:
+        last = reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                where = f"{name}:{reader.line_num}"
+                last = reader.line_num
+                yield Row(where, None, f"malformed CSV: {e}", [])
+                continue
+            first, last = last + 1, reader.line_num
+            where = f"{name}:{last}"
+            bad = next((bad_lines[n] for n in range(first, last + 1) if n in bad_lines), None)
+            if bad is not None:
+                yield Row(where, None, bad, cells)
+            elif not cells or cells == [""]:
+                continue
+            elif len(cells) != len(header):
+                yield Row(
+                    where,
+                    None,
+                    f"row has {len(cells)} cells, the header has {len(header)}",
+                    cells,
+                )
+            else:
+                yield Row(where, dict(zip(header, cells, strict=True)), None, cells)
+
+
+def _scan_json(data: bytes, name: str) -> Iterator[Row]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(f"{name}:{line}: not valid UTF-8 text (byte {e.start + 1})") from None
+    try:
+        items = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{name}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
+    if not isinstance(items, list):
+        raise InputError(f"{name}: expected a JSON array of lead objects")
+    for i, obj in enumerate(items, start=1):
+        where = f"{name}: item {i}"
+        if isinstance(obj, dict):
+            yield Row(where, obj, None, obj)
+        else:
+            yield Row(where, None, "the item is not an object", obj)
+
+
+def _scan_jsonl(handle: IO[bytes], name: str) -> Iterator[Row]:
+    with handle:
+        for i, line in enumerate(handle, start=1):
+            where = f"{name}:{i}"
+            try:
+                text = line.decode("utf-8-sig" if i == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raw = line.decode("utf-8", errors="replace").rstrip("\r\n")
+                yield Row(
+                    where, None, f"not valid UTF-8 text (byte {e.start + 1} of the line)", raw
+                )
+                continue
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as e:
+                yield Row(
+                    where, None, f"malformed JSON: {e.msg} (column {e.colno})", text.rstrip("\r\n")
+                )
+                continue
+            if not isinstance(obj, dict):
+                yield Row(where, None, "expected a JSON object", text.rstrip("\r\n"))
+                continue
+            yield Row(where, obj, None, obj)

@@ -7,6 +7,7 @@ before the next is read, so memory stays flat in the number of leads.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
             raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
     log = ActivityLog(stream, keep=opts.keep_activities)
     interp = Interpreter(symbols, log, opts.start, opts.limits, opts.trace)
-    columns = [n for n in symbols.fields if n != "id"] if symbols.closed else []
+    columns = output_columns(symbols, opts)
     summary = RunSummary(start=opts.start.isoformat(timespec="seconds"))
     try:
         streaming = (
@@ -152,6 +153,8 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
             and not scheduled
             and not has_wait(symbols)
             and not opts.keep_activities
+            # a trigger could fire from a lead's changes: keep the all-leads-first order
+            and not any(c.kind is Kind.TRIGGER for c in symbols.campaigns.values())
         )
         if streaming:
             assert target is not None and opts.out is not None
@@ -167,6 +170,34 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     summary.activity_log = log.items
     summary.end = interp.now.isoformat(timespec="seconds")
     return summary
+
+
+def _created_id(ev: Any, default: int) -> int:
+    raw = ev.fields.get("id")
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InputError(f"{ev.where}: lead id {raw!r} is not a whole number") from None
+
+
+def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
+    """The --out columns after ``id``: the schema's fields in order (built-ins where the
+    schema declares them), then the input's columns, then every field a step sets."""
+    columns = [n for n in symbols.fields if n != "id"] if symbols.closed else []
+    if opts.leads is not None and opts.leads.suffix.lower() == ".csv":
+        try:
+            with opts.leads.open(encoding="utf-8", newline="") as f:
+                header = next(csv.reader(f), [])
+        except (OSError, UnicodeDecodeError):
+            header = []
+        columns += [h.strip() for h in header if h.strip() != "id"]
+    for c in symbols.campaigns.values():
+        columns += [s.field.name for s in walk_steps(c.steps) if isinstance(s, A.Set)]
+    for hook in symbols.webhooks.values():
+        columns += [ref.name for ref, _ in hook.responses]
+    return list(dict.fromkeys(columns))
 
 
 def _trigger_for(target: CampaignInfo) -> str:
@@ -224,8 +255,26 @@ def _run_world(
         for raw in read_leads(opts.leads, interp.symbols):
             leads[raw.id] = Lead(raw.id, raw.fields)
     typer = Typer(interp.symbols)
+    # Leads that 'created' events bring, checked (with every event's lead) before anything runs.
+    created: dict[int, tuple[Any, Lead]] = {}  # lead id -> (its event, the lead)
+    next_id = max(leads, default=0) + 1
     for ev in events:
-        if ev.lead is not None and ev.lead not in leads:
+        if ev.type != "created":
+            continue
+        fields = typer.lead_fields(dict(ev.fields), ev.where, text=False)
+        lead_id = _created_id(ev, next_id)
+        if lead_id in leads or lead_id in created:
+            raise InputError(
+                f"{ev.where}: 'created' event for lead {lead_id}, which already exists"
+            )
+        next_id = max(next_id, lead_id + 1)
+        created[lead_id] = (ev, Lead(lead_id, fields))
+    for ev in events:
+        if ev.lead is None:
+            continue
+        if ev.lead in created and ev.time < created[ev.lead][0].time:
+            raise InputError(f"{ev.where}: event for lead {ev.lead} before its 'created' event")
+        if ev.lead not in leads and ev.lead not in created:
             raise InputError(f"{ev.where}: event for unknown lead {ev.lead}")
     scheduler = Scheduler(interp, leads)
     if target is not None:
@@ -235,7 +284,6 @@ def _run_world(
     for c, when in scheduled:
         for lead in leads.values():
             scheduler.start(lead, c, f"schedule {when.isoformat(timespec='minutes')}", when)
-    next_id = max(leads, default=0) + 1
     kinds = {
         "form": A.TriggerKind.FORM,
         "page": A.TriggerKind.PAGE,
@@ -244,17 +292,20 @@ def _run_world(
     }
     for ev in events:
         if ev.type == "created":
-            fields = typer.lead_fields({k: v for k, v in ev.fields.items()}, ev.where)
-            lead_id = int(ev.fields["id"]) if "id" in ev.fields else next_id
-            next_id = max(next_id, lead_id + 1)
-            lead = Lead(lead_id, fields)
+            lead_id = _created_id(ev, 0) if "id" in ev.fields else None
+            new = next(
+                lead
+                for e, lead in created.values()
+                if e is ev and (lead_id is None or lead.id == lead_id)
+            )
             # The lead joins the world when its event comes due (see Scheduler.run_item).
             scheduler.push(
-                Item(ev.time, scheduler.next_seq(), lead_id, None, "created", 0, None, [lead])
-            )  # type: ignore[arg-type]
+                Item(ev.time, scheduler.next_seq(), new.id, None, "created", 0, None, [new])
+            )
         else:
-            lead = leads[ev.lead]
-            scheduler.raise_event(lead, kinds[ev.type], ev.name.casefold(), time=ev.time)
+            assert ev.lead is not None
+            who = leads.get(ev.lead) or created[ev.lead][1]
+            scheduler.raise_event(who, kinds[ev.type], ev.name.casefold(), time=ev.time)
     scheduler.run(opts.until)
     summary.leads = len(leads)
     summary.flows = scheduler.stats.flows
@@ -270,4 +321,6 @@ def _run_world(
     ]
     summary.leads_after = leads
     if opts.out is not None:
-        write_leads(opts.out, ((lead.id, lead.fields) for lead in leads.values()), columns)
+        seen = list(dict.fromkeys(k for lead in leads.values() for k in lead.fields))
+        everything = list(dict.fromkeys([*columns, *seen]))
+        write_leads(opts.out, ((lead.id, lead.fields) for lead in leads.values()), everything)

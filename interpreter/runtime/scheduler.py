@@ -162,22 +162,16 @@ class Scheduler:
         else:
             interp.log.add(lead, interp.now, "Resume", campaign.name, until=item.time)
             blocks = item.rest
-        for k, (steps, start) in enumerate(blocks):
-            try:
-                interp.run_block(steps, frame, lead, start)
-            except Suspend as s:
-                s.rest.extend(blocks[k + 1 :])
-                self.push(
-                    Item(
-                        s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest
-                    )
-                )
-                return
-            except StopFlow:
-                return
-            except CampaignError as err:
-                self.error(lead, frame, err)
-                return
+        try:
+            interp.resume(blocks, frame, lead)
+        except Suspend as s:
+            self.push(
+                Item(s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest)
+            )
+        except StopFlow:
+            return
+        except CampaignError as err:
+            self.error(lead, frame, err)
 
     def error(self, lead: Lead, frame: Frame, err: CampaignError) -> None:
         interp = self.interp

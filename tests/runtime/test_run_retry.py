@@ -3,7 +3,6 @@ exhaustion with and without `else`, and the Retry Attempt activities."""
 
 from __future__ import annotations
 
-import pytest
 from runtime_helpers import acts, field, kinds, strip
 
 LEAD = {"id": 1, "email": "ana@example.com"}
@@ -187,11 +186,6 @@ def test_retry_does_not_retry_limit_errors(camp):
     assert [e.code for e in s.errors] == ["R204"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a `wait` inside a `retry` block loses the retry: after the resume an error "
-    "ends the flow instead of starting the next attempt (or the else block)",
-)
 def test_wait_inside_retry_keeps_retrying_after_the_resume(camp):
     s = camp(
         """

@@ -204,11 +204,6 @@ def test_event_for_an_unknown_lead_is_an_input_error(camp):
         camp(EVENTS_SRC, [LEAD], events=[ev("2026-12-01T10:00:00", "form", "Contact Us", lead=9)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an event for a lead that a 'created' event (with an id) adds earlier in the "
-    "same file is rejected as 'event for unknown lead'",
-)
 def test_events_for_a_lead_created_earlier_in_the_file(camp):
     s = camp(
         EVENTS_SRC,
@@ -226,6 +221,21 @@ def test_events_for_a_lead_created_earlier_in_the_file(camp):
         (50, "created n@example.com"),
         (50, "form"),
     ]
+
+
+def test_created_event_with_an_existing_id_is_an_input_error(camp):
+    with pytest.raises(InputError, match="1"):
+        camp(
+            EVENTS_SRC,
+            [{"id": 1, "email": "ana@example.com", "company": "Acme"}],
+            events=[
+                {
+                    "time": "2026-12-01T10:00:00",
+                    "type": "created",
+                    "fields": {"id": 1, "email": "x@example.com"},
+                }
+            ],
+        )
 
 
 # ---- change triggers and cascades -----------------------------------------------------------

@@ -84,10 +84,6 @@ def test_plus_equals_on_a_text_field_is_a_campaign_error(camp):
     assert field(s, 1, "company") == "Acme"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: 'set f += 0' raises 'change f' although the value did not change (spec §5)",
-)
 def test_plus_equals_zero_does_not_fire_change_triggers(camp):
     s = camp(
         """
@@ -483,3 +479,63 @@ def test_campaign_run_records_what_started_the_flow(camp):
         "trigger": "batch",
     }
     assert acts(s)[0]["time"] == "2026-12-01T09:00:00"
+
+
+# ---- the activity contract (spec §7) ------------------------------------------------------
+
+ATTRIBUTES = {
+    "Change Data Value": {"field", "old", "new"},
+    "Change Score": {"field", "old", "new", "change"},
+    "Execute Campaign": {"target", "qualified"},
+    "Request Campaign": {"target"},
+    "Campaign Run": {"trigger"},
+    "Send Email": {"email"},
+    "Email Blocked": {"email", "reason"},
+    "Send Alert": {"alert", "to"},
+    "Wait": {"until"},
+    "Resume": {"until"},
+    "Call Webhook": {"webhook", "url"},
+    "Add to List": {"list"},
+    "Remove from List": {"list"},
+    "Change Program Status": {"program", "old", "new", "applied"},
+    "Interesting Moment": {"description"},
+    "Remove from Flow": set(),
+    "Retry Attempt": {"attempt", "succeeded"},
+    "Flow Error": {"code", "message", "stack"},
+}
+
+EVERYTHING = """
+webhook Hook < url "https://hooks.example/{{lead.id}}"; >
+program "P" <
+  statuses "Invited", "Attended";
+  campaign Main <
+    set a = "x";
+    set s += 1;
+    call Ex;
+    request Req;
+    send email "Hello";
+    send alert "Alert" to "rep@example.com";
+    wait 1 day;
+    webhook Hook;
+    add to list "L";
+    remove from list "L";
+    change status to "Attended";
+    moment "M";
+    retry 1 times < fail "once"; > else < >
+    if unsubscribed then < stop; >
+    fail "the end";
+  >
+>
+executable campaign Ex < set b = 1; >
+campaign Req < on requested; moment "requested"; >
+"""
+
+
+def test_every_activity_type_with_exactly_its_attributes(camp):
+    s = camp(EVERYTHING, [LEAD, {"id": 2, "email": "bo@example.com", "unsubscribed": True}], "Main")
+    seen = {a["type"] for a in s.activity_log}
+    assert seen == set(ATTRIBUTES)
+    for a in s.activity_log:
+        assert list(a)[:4] == ["lead", "time", "type", "campaign"]
+        assert set(a) - {"lead", "time", "type", "campaign"} == ATTRIBUTES[a["type"]], a
+    assert sum(s.by_type.values()) == s.activities == len(s.activity_log)
