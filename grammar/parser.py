@@ -162,6 +162,9 @@ class ParseResult:
 def parse(text: str, file: str = "<input>", start: StartRule = "start") -> ParseResult:
     """Parse ``text``; never raises for bad input (errors are in ``diagnostics``)."""
     g = grammar()
+    fast = _parse_valid(g, text, file, start)
+    if fast is not None:
+        return fast
     repairs: list[Diagnostic] = []
     for _ in range(20):
         driver = _Driver(g, text, file, start)
@@ -178,6 +181,28 @@ def parse(text: str, file: str = "<input>", start: StartRule = "start") -> Parse
             return ParseResult(None, diagnostics)
         return result
     return ParseResult(None, sorted_diagnostics(repairs))
+
+
+def _parse_valid(g: Grammar, text: str, file: str, start: StartRule) -> ParseResult | None:
+    """The fast path for valid input: Lark's LALR loop with the AST callbacks and no
+    error bookkeeping. Returns None at the first error; the driver then explains it."""
+    builder = AstBuilder(file)
+    lark = g.lark
+    callbacks = lark._parse_tree_builder.create_callback(builder)  # type: ignore[no-untyped-call]
+    conf = ParseConf(lark.parser.parser.parser.parse_table, callbacks, start)
+    lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
+    state = ParserState(conf, lexer_thread)
+    feed = state.feed_token
+    try:
+        for token in lexer_thread.lex(state):  # type: ignore[no-untyped-call]
+            feed(token)
+        end = Token("$END", "", len(text), 1, 1)
+        node = feed(end, True)
+    except UnexpectedInput:
+        return None
+    if builder.problems:
+        return ParseResult(None, sorted_diagnostics(builder.problems))
+    return ParseResult(node, [])
 
 
 class _MissingSemicolon(Exception):
