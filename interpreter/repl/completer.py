@@ -53,6 +53,14 @@ class CampCompleter(Completer):
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
     ) -> Iterator[Completion]:
+        try:
+            yield from self._completions(document, complete_event)
+        except Exception:  # a completion bug must never disturb typing
+            return
+
+    def _completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterator[Completion]:
         text = document.text_before_cursor
         line = document.current_line_before_cursor
         if text.lstrip().startswith(":") and "\n" not in text:
@@ -187,5 +195,5 @@ def _matching(
     folded = prefix.casefold()
     for name, meta in items:
         shown = text_of(name)
-        if shown.casefold().startswith(folded) or name.casefold().startswith(folded):
+        if shown.lstrip("`").casefold().startswith(folded) or name.casefold().startswith(folded):
             yield Completion(shown, -len(prefix), display=shown, display_meta=meta)

@@ -118,7 +118,7 @@ def _errors(text: str, expr: list[Diagnostic], module: list[Diagnostic]) -> list
     step_words = {g.word(t).strip("'") for t in g.step_starts | g.clause_starts}
     if first in decl_words or _WEBHOOK_DECL.match(text):
         return module
-    if first in step_words or ";" in text or first == "":
+    if first in step_words or ";" in text:
         return steps_errors(text)
     return expr
 

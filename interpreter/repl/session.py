@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from camp.checker import DEFAULT_MAX_DEPTH, CampaignInfo, CheckResult, InputError, Kind, Symbols
 from camp.checker.checker import Checker, walk_steps
-from camp.checker.loader import LoadedProgram, load
+from camp.checker.loader import LoadedProgram, display_path, load
 from camp.diagnostics import Diagnostic, StackFrame, render, sorted_diagnostics
 from camp.grammar import ast as A
 from camp.grammar.span import Span
@@ -280,7 +280,8 @@ class Session:
             return False
         self.files, self.file_program = paths, base
         self._adopt(checker, result)
-        campaigns = sum(1 for c in result.symbols.campaigns.values() if c.file in base.sources)
+        name = display_path(path)
+        campaigns = sum(1 for c in result.symbols.campaigns.values() if c.file == name)
         if not quiet:
             self.say(f"loaded {path}: {campaigns} campaign{'s' * (campaigns != 1)}")
         return True
@@ -329,7 +330,7 @@ class Session:
         return self.now
 
     def _trace_line(self, line: str) -> None:
-        self.say("trace " + line.replace(f" {SYNTHETIC}", f" {SYNTHETIC_DISPLAY}", 1))
+        self.say("trace " + line.replace(SYNTHETIC, SYNTHETIC_DISPLAY))
 
     def _interpreter(self, symbols: Any) -> Interpreter:
         trace = self._trace_line if self.trace else None
@@ -424,8 +425,19 @@ class Session:
             try:
                 interp.run_block(info.steps, frame, lead)
             except Suspend as s:
-                item = Item(s.until, scheduler.next_seq(), lead.id, info, "", 0, frame, s.rest)
-                scheduler.push(item)
+                seq = scheduler.next_seq()
+                scheduler.push(
+                    Item(
+                        time=s.until,
+                        seq=seq,
+                        lead_id=lead.id,
+                        campaign=info,
+                        trigger="",
+                        cascade=0,
+                        frame=frame,
+                        rest=s.rest,
+                    )
+                )
             except StopFlow:
                 pass
             except CampaignError as err:
@@ -693,4 +705,8 @@ def main(file: Path | None, leads: Path | None, db: Path | None) -> int:
         from .terminal import run_interactive
 
         return run_interactive(session)
-    return run_piped(session, sys.stdin)
+    try:
+        return run_piped(session, sys.stdin)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 1

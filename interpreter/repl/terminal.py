@@ -66,6 +66,16 @@ def key_bindings() -> KeyBindings:
             indent += 2
         buf.insert_text("\n" + " " * indent)
 
+    @kb.add(">")
+    def _close(event: KeyPressEvent) -> None:
+        """A '>' typed at the start of a continuation line moves back out one level."""
+        buf = event.current_buffer
+        doc = buf.document
+        line = doc.current_line_before_cursor
+        if doc.cursor_position_row > 0 and line and not line.strip():
+            buf.delete_before_cursor(min(2, len(line)))
+        buf.insert_text(">")
+
     @kb.add("escape", "enter")
     def _newline(event: KeyPressEvent) -> None:
         """Alt-Enter: a new line even when the input is complete."""
@@ -105,6 +115,7 @@ def run_interactive(
 ) -> int:
     """Prompt until :quit or Ctrl-D. Ctrl-C drops the input being typed. Exit status 0."""
     prompt = make_prompt(session, history=history, input=input, output=output)
+    failures = 0  # consecutive failures of the prompt itself
     while not session.quit:
         try:
             text = prompt.prompt()
@@ -112,5 +123,12 @@ def run_interactive(
             continue
         except EOFError:
             break
+        except Exception as e:  # the UI failed, not the input: report, retry a few times
+            session.complain(f"internal error: {type(e).__name__}: {e}")
+            failures += 1
+            if failures >= 5:
+                break
+            continue
+        failures = 0
         session.submit(text)
     return 0

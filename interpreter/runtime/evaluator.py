@@ -69,7 +69,7 @@ class Frame:
         self.tokens = tokens
         self.parent = parent
         self.call_span = call_span
-        self.depth = 0 if parent is None else parent.depth + 1
+        self.depth: int = 0 if parent is None else parent.depth + 1
         self.step: A.Step | None = None
 
 
