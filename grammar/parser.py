@@ -557,6 +557,9 @@ class _Driver:
             if group and group <= rest:
                 words.append(word)
                 rest -= group
+        if {"NAME", "NUMBER", "STRING", "LPAR"} <= rest:  # an operand, 'not' or not
+            words.append("an expression")
+            rest -= g.expr_starts
         ops = rest & g.operators
         if len(ops) >= 3:
             rest -= ops
