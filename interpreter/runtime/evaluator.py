@@ -20,7 +20,7 @@ from camp.runtime import values as V
 from camp.runtime.values import CampaignError
 from camp.runtime.world import ActivityLog, Lead
 from camp.stdlib.registry import CallContext, FunctionError
-from camp.types import Type, Value
+from camp.types import Type, Value, type_of
 
 if TYPE_CHECKING:
     from camp.runtime.scheduler import Scheduler
@@ -122,6 +122,15 @@ class Interpreter:
         self.cascade = 0  # trigger-cascade depth of the flow being run
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
+        self.functions = dict(symbols.functions)  # a plain dict: the hot path looks up by name
+        self._ctx = CallContext(now, regex_timeout)
+        # Fields whose changes some trigger campaign listens to ('on change FIELD').
+        self.change_triggers = frozenset(
+            t.argument.name
+            for c in symbols.campaigns.values()
+            for t in c.triggers
+            if t.kind is A.TriggerKind.CHANGE and isinstance(t.argument, A.FieldRef)
+        )
         self._expr: dict[type, Callable[[Any, Frame, Lead], Value]] = {
             A.Literal: self.e_literal,
             A.Str: self.e_str,
@@ -156,15 +165,21 @@ class Interpreter:
     # ---- expressions ---------------------------------------------------------
 
     def eval(self, e: A.Expr, frame: Frame, lead: Lead) -> Value:
-        try:
-            return self._expr[type(e)](e, frame, lead)
-        except CampaignError as err:
-            if err.span is None:
-                err.span = e.span
-            raise
+        # Errors without a span get the step's span in run_block; operators and calls
+        # attach their own, more precise spans.
+        return self._expr[type(e)](e, frame, lead)
 
     def condition(self, e: A.Expr, frame: Frame, lead: Lead) -> bool:
-        return V.truthy(self.eval(e, frame, lead))
+        value = self._expr[type(e)](e, frame, lead)
+        if value is True:
+            return True
+        if value is False or value is None:
+            return False
+        err = V.type_error(
+            f"a condition must be true or false, got {type_of(value)} {V.fmt_repr(value)}"
+        )
+        err.span = e.span
+        raise err
 
     def e_literal(self, e: A.Literal, frame: Frame, lead: Lead) -> Value:
         return e.value
@@ -202,11 +217,18 @@ class Interpreter:
     def e_token(self, e: A.TokenRef, frame: Frame, lead: Lead) -> Value:
         return self.token_value(e.name, frame, e.span)
 
+    def call_context(self) -> CallContext:
+        """One context per clock value, not one per function call."""
+        if self._ctx.now is not self.now:
+            self._ctx = CallContext(self.now, self.regex_timeout)
+        return self._ctx
+
     def e_call(self, e: A.FuncCall, frame: Frame, lead: Lead) -> Value:
-        fn = self.symbols.functions[e.name]
-        args = [self.eval(a, frame, lead) for a in e.args]
+        fn = self.functions[e.name]
+        expr = self._expr
+        args = [expr[type(a)](a, frame, lead) for a in e.args]
         try:
-            return fn.impl(CallContext(self.now, self.regex_timeout), *args)
+            return fn.impl(self.call_context(), *args)
         except FunctionError as err:
             raise CampaignError("R207", str(err), e.span) from None  # names the function
         except CampaignError:
@@ -229,8 +251,9 @@ class Interpreter:
             return self.condition(e.left, frame, lead) and self.condition(e.right, frame, lead)
         if op is A.BinOp.OR:
             return self.condition(e.left, frame, lead) or self.condition(e.right, frame, lead)
-        left = self.eval(e.left, frame, lead)
-        right = self.eval(e.right, frame, lead)
+        expr = self._expr
+        left = expr[type(e.left)](e.left, frame, lead)
+        right = expr[type(e.right)](e.right, frame, lead)
         try:
             return _BINARY[op](left, right)
         except CampaignError as err:
@@ -277,17 +300,22 @@ class Interpreter:
             except Suspend as s:
                 s.rest.append((steps, i + 1))
                 raise
+            except CampaignError as err:
+                if err.span is None:
+                    err.span = step.span
+                raise
 
     def activity(self, lead: Lead, frame: Frame, type_: str, **attrs: Any) -> None:
         self.log.add(lead, self.now, type_, frame.campaign.name, **attrs)
 
     def s_set(self, s: A.Set, frame: Frame, lead: Lead) -> None:
         name = s.field.name
-        value = self.eval(s.value, frame, lead)
+        value = self._expr[type(s.value)](s.value, frame, lead)
         old = lead.fields.get(name)
         if s.op == "=":
-            value = self.coerce(name, value, s)
-            if (V.eq(old, value) and type(old) is type(value)) or (old is None and value is None):
+            if name in self.field_types:
+                value = self.coerce(name, value, s)
+            if type(old) is type(value) and old == value:
                 return
             lead.fields[name] = value
             self.activity(lead, frame, "Change Data Value", field=name, old=old, new=value)
@@ -305,7 +333,7 @@ class Interpreter:
             self.activity(lead, frame, "Change Score", field=name, old=old, new=new, change=change)
             if not change:
                 return  # logged (Marketo shows a +0), but nothing changed: no 'change' event
-        if self.scheduler is not None:
+        if name in self.change_triggers and self.scheduler is not None:
             self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name)
 
     def coerce(self, name: str, value: Value, s: A.Set) -> Value:
@@ -320,8 +348,6 @@ class Interpreter:
             and not isinstance(value, _dt.datetime)
         ):
             return _dt.datetime.combine(value, _dt.time())
-        from camp.types import type_of
-
         actual = type_of(value)
         if actual is not wanted:
             raise CampaignError(
@@ -396,7 +422,7 @@ class Interpreter:
         email = lead.fields.get("email")
         if email is None or (isinstance(email, str) and not email.strip()):
             return "no email address"
-        fn = self.symbols.functions.get("is_valid_email")
+        fn = self.functions.get("is_valid_email")
         if fn is not None and not fn.impl(CallContext(self.now), email):
             return "invalid email address"
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -28,6 +29,31 @@ class Lead:
         return f"{self.id} ({email})" if email else str(self.id)
 
 
+def _json_default(value: Any) -> Any:
+    """Values the JSON encoder does not know: numbers, dates (see :func:`to_json`)."""
+    return to_json(value)
+
+
+def _make_dumps() -> Callable[[Any], str]:
+    """One JSON encoder for every activity line: ``json.dumps`` builds a new C encoder on
+    each call, which costs more than encoding a small record. Camp values JSON lacks
+    (Decimal, dates) go through ``default``; lists are tuples already."""
+    encoder = json.JSONEncoder(ensure_ascii=False, default=_json_default, check_circular=False)
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - CPython always has it
+        return encoder.encode
+    if c_make_encoder is None:  # pragma: no cover
+        return encoder.encode
+    chunks = c_make_encoder(
+        None, _json_default, encode_basestring, None, ": ", ", ", False, False, True
+    )
+    return lambda record: "".join(chunks(record, 0))
+
+
+_dumps = _make_dumps()
+
+
 class ActivityLog:
     """Append-only activity log: counts, optional in-memory list, optional JSONL stream."""
 
@@ -38,24 +64,29 @@ class ActivityLog:
         self.by_type: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.total = 0
+        self._time: _dt.datetime | None = None
+        self._time_text = ""
 
     def add(
         self, lead: Lead, time: _dt.datetime, type_: str, campaign: str, **attrs: Any
     ) -> dict[str, Any]:
+        if time is not self._time:  # the clock moves far less often than activities happen
+            self._time, self._time_text = time, time.isoformat(timespec="seconds")
         record: dict[str, Any] = {
             "lead": lead.id,
-            "time": time.isoformat(timespec="seconds"),
+            "time": self._time_text,
             "type": type_,
             "campaign": campaign,
         }
-        for key, value in attrs.items():
-            record[key] = to_json(value)
+        record.update(attrs)
         self.total += 1
         self.by_type[type_] += 1
         if type_ == "Send Email":
             self.emails[attrs["email"]] += 1
-        if self.keep:
-            self.items.append(record)
         if self.stream is not None:
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self.stream.write(_dumps(record) + "\n")
+        if self.keep:
+            for key in attrs:
+                record[key] = to_json(record[key])
+            self.items.append(record)
         return record
