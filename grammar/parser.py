@@ -187,11 +187,7 @@ def _parse_valid(g: Grammar, text: str, file: str, start: StartRule) -> ParseRes
     """The fast path for valid input: Lark's LALR loop with the AST callbacks and no
     error bookkeeping. Returns None at the first error; the driver then explains it."""
     builder = AstBuilder(file)
-    lark = g.lark
-    callbacks = lark._parse_tree_builder.create_callback(builder)  # type: ignore[no-untyped-call]
-    conf = ParseConf(lark.parser.parser.parser.parse_table, callbacks, start)
-    lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
-    state = ParserState(conf, lexer_thread)
+    state, lexer_thread = _new_state(g, text, start, _ast_callbacks(g, builder))
     feed = state.feed_token
     try:
         for token in lexer_thread.lex(state):  # type: ignore[no-untyped-call]
@@ -212,28 +208,41 @@ class _MissingSemicolon(Exception):
         self.diagnostic = diagnostic
 
 
-def parse_module(text: str, file: str = "<input>") -> A.Module:
-    result = parse(text, file, "start")
+def _parsed(text: str, file: str, start: StartRule) -> Any:
+    result = parse(text, file, start)
     if result.diagnostics:
         raise CampSyntaxError(result.diagnostics)
-    module: A.Module = result.node
+    return result.node
+
+
+def parse_module(text: str, file: str = "<input>") -> A.Module:
+    module: A.Module = _parsed(text, file, "start")
     return module
 
 
 def parse_expression(text: str, file: str = "<input>") -> A.Expr:
-    result = parse(text, file, "expression")
-    if result.diagnostics:
-        raise CampSyntaxError(result.diagnostics)
-    expr: A.Expr = result.node
+    expr: A.Expr = _parsed(text, file, "expression")
     return expr
 
 
 def parse_statement(text: str, file: str = "<input>") -> A.Step:
-    result = parse(text, file, "statement")
-    if result.diagnostics:
-        raise CampSyntaxError(result.diagnostics)
-    step: A.Step = result.node
+    step: A.Step = _parsed(text, file, "statement")
     return step
+
+
+def _new_state(
+    g: Grammar, text: str, start: StartRule, callbacks: dict[Any, Any]
+) -> tuple[ParserState[Any], LexerThread]:
+    """A fresh LALR parser state over ``text`` with the given reduce callbacks."""
+    lark = g.lark
+    conf = ParseConf(lark.parser.parser.parser.parse_table, callbacks, start)
+    lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
+    return ParserState(conf, lexer_thread), lexer_thread
+
+
+def _ast_callbacks(g: Grammar, builder: AstBuilder) -> dict[Any, Any]:
+    callbacks: dict[Any, Any] = g.lark._parse_tree_builder.create_callback(builder)  # type: ignore[no-untyped-call]
+    return callbacks
 
 
 def is_complete(text: str, start: StartRule = "start") -> bool:
@@ -243,12 +252,7 @@ def is_complete(text: str, start: StartRule = "start") -> bool:
     unterminated string is incomplete; input with an error before its end is
     complete (submitting it shows the error).
     """
-    g = grammar()
-    lark = g.lark
-    callbacks: dict[Any, Any] = {}
-    conf = ParseConf(lark.parser.parser.parser.parse_table, callbacks, start)
-    lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
-    state = ParserState(conf, lexer_thread)
+    state, lexer_thread = _new_state(grammar(), text, start, {})
     try:
         for token in lexer_thread.lex(state):  # type: ignore[no-untyped-call]
             state.feed_token(token)
@@ -272,11 +276,8 @@ class _Driver:
         self.file = file
         self.start = start
         self.builder = AstBuilder(file)
-        lark = g.lark
-        callbacks = lark._parse_tree_builder.create_callback(self.builder)  # type: ignore[no-untyped-call]
-        self.conf = ParseConf(lark.parser.parser.parser.parse_table, callbacks, start)
-        self.lexer_thread = LexerThread.from_text(lark.parser.lexer, text)
-        self.state = ParserState(self.conf, self.lexer_thread)
+        self.state, self.lexer_thread = _new_state(g, text, start, _ast_callbacks(g, self.builder))
+        self.conf = self.state.parse_conf
         self.errors: list[Diagnostic] = []
         self.prev: Token | None = None  # the last token fed
         self.statement: list[Token] = []  # tokens of the current statement
