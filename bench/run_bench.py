@@ -141,6 +141,51 @@ def digest(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def code_version() -> str:
+    """The commit, and a digest of the interpreter's and stdlib's sources as they are now
+    (the figures belong to that code; a change during the run is reported)."""
+    root = HERE.parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--",
+                "interpreter",
+                "stdlib",
+                "grammar",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        head, dirty = "unknown", ""
+    h = hashlib.sha256()
+    for name, data in sorted(source_digests().items()):
+        h.update(name.encode() + b"\0" + data.encode())
+    return f"{head}{' + uncommitted changes' if dirty else ''} (sources {h.hexdigest()[:12]})"
+
+
+def source_digests() -> dict[str, str]:
+    root = HERE.parent.parent
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for folder in ("interpreter", "stdlib", "grammar")
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".lark") and path.is_file()
+    }
+
+
 def fmt(sample: Sample) -> str:
     return (
         f"wall {sample.wall:8.2f} s   cpu {sample.cpu:8.2f} s   peak RSS {sample.rss_mb:7.1f} MiB"
@@ -150,7 +195,12 @@ def fmt(sample: Sample) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=100_000, help="leads per timed run (100,000)")
-    parser.add_argument("--rounds", type=int, default=3, help="timed runs of each program (3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="timed runs of each program (3; 0: none, one camp run as the memory baseline)",
+    )
     parser.add_argument(
         "--verify", type=int, default=1_000, help="leads for the equivalence check (1,000)"
     )
@@ -186,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  camp      {' '.join(args.camp)}")
     print(f"  hand      {sys.executable} {HANDWRITTEN.name}")
     print(f"  workdir   {workdir}")
+    version, sources = code_version(), source_digests()
+    print(f"  code      {version}")
 
     def outputs(tag: str, n: int) -> tuple[Path, Path]:
         return workdir / f"{tag}-{n}.out.csv", workdir / f"{tag}-{n}.activities.jsonl"
@@ -207,56 +259,65 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- 2. timing ----------------------------------------------------------------------
     n = args.leads
-    print(f"\n== timing on {n:,} leads, {args.rounds} round(s), alternated")
-    leads = generate(n, workdir / f"leads-{n}.csv", args.seed)
-    camp_runs: list[Sample] = []
-    hand_runs: list[Sample] = []
-    c_out, c_act = outputs("camp", n)
-    h_out, h_act = outputs("hand", n)
-    for r in range(1, args.rounds + 1):
+    identical = True
+    if args.rounds == 0:  # no timing: one camp run at --leads, the memory run's baseline
+        print(f"\n== camp on {n:,} leads (no timing rounds)")
+        leads = generate(n, workdir / f"leads-{n}.csv", args.seed)
+        c_out, c_act = outputs("camp", n)
         s = run_child(camp_cmd(args, leads, c_out, c_act))
-        camp_runs.append(s)
-        print(f"  round {r}  camp  {fmt(s)}   {n / s.wall:8.0f} leads/s", flush=True)
-        s = run_child(hand_cmd(leads, h_out, h_act))
-        hand_runs.append(s)
-        print(f"  round {r}  hand  {fmt(s)}   {n / s.wall:8.0f} leads/s", flush=True)
-    identical = same_outputs([(c_out, h_out), (c_act, h_act)])
-    print(
-        f"  last round's outputs {'identical' if identical else 'DIFFER'} "
-        f"(out {digest(c_out)}, activities {digest(c_act)})"
-    )
+        print(f"  camp  {fmt(s)}   {n / s.wall:8.0f} leads/s")
+        camp_rss = s.rss_mb
+    else:
+        print(f"\n== timing on {n:,} leads, {args.rounds} round(s), alternated")
+        leads = generate(n, workdir / f"leads-{n}.csv", args.seed)
+        camp_runs: list[Sample] = []
+        hand_runs: list[Sample] = []
+        c_out, c_act = outputs("camp", n)
+        h_out, h_act = outputs("hand", n)
+        for r in range(1, args.rounds + 1):
+            s = run_child(camp_cmd(args, leads, c_out, c_act))
+            camp_runs.append(s)
+            print(f"  round {r}  camp  {fmt(s)}   {n / s.wall:8.0f} leads/s", flush=True)
+            s = run_child(hand_cmd(leads, h_out, h_act))
+            hand_runs.append(s)
+            print(f"  round {r}  hand  {fmt(s)}   {n / s.wall:8.0f} leads/s", flush=True)
+        identical = same_outputs([(c_out, h_out), (c_act, h_act)])
+        print(
+            f"  last round's outputs {'identical' if identical else 'DIFFER'} "
+            f"(out {digest(c_out)}, activities {digest(c_act)})"
+        )
 
-    camp_wall = statistics.median(s.wall for s in camp_runs)
-    hand_wall = statistics.median(s.wall for s in hand_runs)
-    camp_cpu = statistics.median(s.cpu for s in camp_runs)
-    hand_cpu = statistics.median(s.cpu for s in hand_runs)
-    camp_rss = max(s.rss_mb for s in camp_runs)
-    hand_rss = max(s.rss_mb for s in hand_runs)
-    ratio = camp_wall / hand_wall
-    cpu_ratio = camp_cpu / hand_cpu
-    verdict = (
-        "meets the stretch goal"
-        if ratio <= STRETCH
-        else "meets the target"
-        if ratio <= TARGET
-        else "MISSES the target"
-    )
+        camp_wall = statistics.median(s.wall for s in camp_runs)
+        hand_wall = statistics.median(s.wall for s in hand_runs)
+        camp_cpu = statistics.median(s.cpu for s in camp_runs)
+        hand_cpu = statistics.median(s.cpu for s in hand_runs)
+        camp_rss = max(s.rss_mb for s in camp_runs)
+        hand_rss = max(s.rss_mb for s in hand_runs)
+        ratio = camp_wall / hand_wall
+        cpu_ratio = camp_cpu / hand_cpu
+        verdict = (
+            "meets the stretch goal"
+            if ratio <= STRETCH
+            else "meets the target"
+            if ratio <= TARGET
+            else "MISSES the target"
+        )
 
-    print(f"\n== results on {n:,} leads (medians of {args.rounds})")
-    print(
-        f"  camp run       wall {camp_wall:8.2f} s   cpu {camp_cpu:8.2f} s   {n / camp_wall:8.0f} leads/s (wall)   {n / camp_cpu:8.0f} leads/s (cpu)"
-    )
-    print(
-        f"  hand-written   wall {hand_wall:8.2f} s   cpu {hand_cpu:8.2f} s   {n / hand_wall:8.0f} leads/s (wall)   {n / hand_cpu:8.0f} leads/s (cpu)"
-    )
-    print(
-        f"  ratio camp/hand   wall {ratio:.2f}x   cpu {cpu_ratio:.2f}x   "
-        f"(target <= {TARGET}, stretch <= {STRETCH}): {verdict}"
-    )
-    print(
-        f"  peak RSS       camp {camp_rss:.1f} MiB   hand {hand_rss:.1f} MiB   "
-        f"(camp at {args.verify:,} leads: {small_camp.rss_mb:.1f} MiB)"
-    )
+        print(f"\n== results on {n:,} leads (medians of {args.rounds})")
+        print(
+            f"  camp run       wall {camp_wall:8.2f} s   cpu {camp_cpu:8.2f} s   {n / camp_wall:8.0f} leads/s (wall)   {n / camp_cpu:8.0f} leads/s (cpu)"
+        )
+        print(
+            f"  hand-written   wall {hand_wall:8.2f} s   cpu {hand_cpu:8.2f} s   {n / hand_wall:8.0f} leads/s (wall)   {n / hand_cpu:8.0f} leads/s (cpu)"
+        )
+        print(
+            f"  ratio camp/hand   wall {ratio:.2f}x   cpu {cpu_ratio:.2f}x   "
+            f"(target <= {TARGET}, stretch <= {STRETCH}): {verdict}"
+        )
+        print(
+            f"  peak RSS       camp {camp_rss:.1f} MiB   hand {hand_rss:.1f} MiB   "
+            f"(camp at {args.verify:,} leads: {small_camp.rss_mb:.1f} MiB)"
+        )
 
     # ---- 3. memory ----------------------------------------------------------------------
     if args.million:
@@ -267,14 +328,23 @@ def main(argv: list[str] | None = None) -> int:
         s = run_child(camp_cmd(args, big, b_out, b_act))
         print(f"  camp  {fmt(s)}   {m / s.wall:8.0f} leads/s")
         growth = s.rss_mb / camp_rss
+        per_100k = (s.rss_mb - camp_rss) / max((m - n) / 100_000, 1e-9)
         print(
             f"  peak RSS  {n:,} leads: {camp_rss:.1f} MiB   {m:,} leads: {s.rss_mb:.1f} MiB   "
-            f"ratio {growth:.2f} for {m / n:.0f}x the leads "
-            f"({'flat' if growth < 1.25 else 'GROWS with the number of leads'})"
+            f"ratio {growth:.2f} for {m / n:.0f}x the leads, {per_100k:+.1f} MiB per 100,000 leads "
+            f"({'flat' if s.rss_mb - camp_rss < 2.0 or per_100k < 1.0 else 'GROWS with the number of leads'})"
         )
         for path in (big, b_out, b_act):
             if not args.keep:
                 path.unlink(missing_ok=True)
+
+    now = source_digests()
+    changed = sorted(k for k in now.keys() | sources.keys() if now.get(k) != sources.get(k))
+    if changed:
+        print(
+            f"\nWARNING: sources changed during the run ({', '.join(changed)}): "
+            "the figures may mix two versions"
+        )
 
     if not args.keep and args.workdir is None:
         for path in workdir.iterdir():

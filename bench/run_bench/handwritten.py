@@ -41,11 +41,10 @@ ENGAGED_THRESHOLD = 40
 LIST_PREFIX = "Pipeline 2026-12"
 DEFAULT_OWNER = "sdr-team@northwind.example"
 
-# The schema, in the order `camp run --out` writes it (built-in email and
-# unsubscribed first, then the declared fields), with each field's type.
+# The schema, in the order `camp run --out` writes it (the declared fields in
+# declaration order, built-ins where the fields block declares them), with types.
 SCHEMA = {
     "email": "text",
-    "unsubscribed": "boolean",
     "first_name": "text",
     "last_name": "text",
     "company": "text",
@@ -58,6 +57,7 @@ SCHEMA = {
     "lead_source": "text",
     "web_visits": "number",
     "created_date": "date",
+    "unsubscribed": "boolean",
     "country_raw": "text",
     "email_status": "text",
     "phone_clean": "text",

@@ -122,7 +122,10 @@ class Interpreter:
         self.cascade = 0  # trigger-cascade depth of the flow being run
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
-        self.functions = dict(symbols.functions)  # a plain dict: the hot path looks up by name
+        self.functions = dict(symbols.functions)
+        self._const_lists: dict[
+            int, V.ConstList
+        ] = {}  # a plain dict: the hot path looks up by name
         self._ctx = CallContext(now, regex_timeout)
         # Fields whose changes some trigger campaign listens to ('on change FIELD').
         self.change_triggers = frozenset(
@@ -237,7 +240,15 @@ class Interpreter:
             raise CampaignError("R207", f"{e.name}() failed: {err}", e.span) from None
 
     def e_list(self, e: A.ListExpr, frame: Frame, lead: Lead) -> Value:
-        return tuple(self.eval(i, frame, lead) for i in e.items)
+        const = self._const_lists.get(id(e))
+        if const is not None:
+            return const
+        items = tuple(self._expr[type(i)](i, frame, lead) for i in e.items)
+        if all(type(i) is A.Literal or (type(i) is A.Str and i.is_plain) for i in e.items):
+            # A list of constants: built once, kept for the run (the AST outlives it).
+            const = self._const_lists[id(e)] = V.ConstList.of(items)
+            return const
+        return items
 
     def e_not(self, e: A.Not, frame: Frame, lead: Lead) -> Value:
         return not self.condition(e.operand, frame, lead)
@@ -381,8 +392,10 @@ class Interpreter:
             raise
 
     def qualifies(self, campaign: CampaignInfo, frame: Frame, lead: Lead) -> bool:
-        last = lead.runs.get(campaign.name)
         rule = campaign.qualify
+        if rule is A.QualifyRule.EVERY_TIME and not campaign.filters:
+            return True
+        last = lead.runs.get(campaign.name)
         if last is not None:
             if rule is A.QualifyRule.ONCE:
                 return False

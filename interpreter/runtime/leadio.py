@@ -118,6 +118,33 @@ class Typer:
         return fields
 
 
+class IdSet:
+    """Lead ids seen so far, for duplicate checks: a bitmap (an eighth of a byte per id
+    up to the largest id) rather than a set (about 60 bytes per id), so memory does not
+    grow with the number of leads streamed. Very large ids fall back to a set."""
+
+    _BITMAP_LIMIT = 1 << 28  # ids below this live in the bitmap (at most 32 MiB)
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._large: set[int] = set()
+
+    def __contains__(self, lead_id: int) -> bool:
+        if lead_id >= self._BITMAP_LIMIT:
+            return lead_id in self._large
+        byte = lead_id >> 3
+        return byte < len(self._bits) and bool(self._bits[byte] & (1 << (lead_id & 7)))
+
+    def add(self, lead_id: int) -> None:
+        if lead_id >= self._BITMAP_LIMIT:
+            self._large.add(lead_id)
+            return
+        byte = lead_id >> 3
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+        self._bits[byte] |= 1 << (lead_id & 7)
+
+
 @dataclass
 class RawLead:
     id: int
@@ -129,7 +156,7 @@ def read_leads(path: Path, symbols: Symbols) -> Iterator[RawLead]:
     fmt = file_format(path)
     typer = Typer(symbols)
     name = display_path(path)
-    seen: set[int] = set()
+    seen = IdSet()
     try:
         handle = path.open("r", encoding="utf-8", newline="")
     except OSError as e:

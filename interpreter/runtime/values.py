@@ -222,18 +222,37 @@ def _items(b: Value, op: str) -> tuple[Value, ...]:
     raise type_error(f"'{op}' needs a list on its right, got {type_of(b)}")
 
 
+class ConstList(tuple):  # type: ignore[type-arg]
+    """A list literal of constants, built once per run; ``folded`` holds its text
+    members case-folded, so ``in`` on text is one set lookup."""
+
+    folded: frozenset[str]
+
+    @classmethod
+    def of(cls, items: tuple[Value, ...]) -> ConstList:
+        made = cls(items)
+        made.folded = frozenset(x.casefold() for x in items if isinstance(x, str))
+        return made
+
+
+def _member(a: Value, items: tuple[Value, ...]) -> bool:
+    if isinstance(a, str) and type(items) is ConstList:
+        return a.casefold() in items.folded  # text matches only text members
+    return any(is_(a, x) for x in items)
+
+
 def in_(a: Value, b: Value) -> bool:
     items = _items(b, "in")
     if a is None:
         return False
-    return any(is_(a, x) for x in items)
+    return _member(a, items)
 
 
 def not_in(a: Value, b: Value) -> bool:
     items = _items(b, "not in")
     if a is None:
         return False
-    return not any(is_(a, x) for x in items)
+    return not _member(a, items)
 
 
 def is_empty(value: Value) -> bool:
