@@ -159,6 +159,12 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     show_default=True,
     help="Trigger cascade depth (R205).",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="With --db: finish the workspace's interrupted run (with that run's options).",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, hidden=True)
 def run(
     file: Path,
     campaign: str | None,
@@ -174,8 +180,14 @@ def run(
     max_depth: int,
     max_steps: int,
     max_cascade: int,
+    resume: bool,
+    batch_size: int,
 ) -> None:
-    """Run the campaigns of FILE over lead data and report what they did."""
+    """Run the campaigns of FILE over lead data and report what they did.
+
+    With --db the leads come from a workspace and everything the run does is
+    written back to it; a later run continues from the workspace's clock.
+    """
     import datetime as dt
 
     from camp.checker import InputError, check_files
@@ -183,7 +195,25 @@ def run(
     from camp.runtime.run import RunOptions, execute
 
     if db is not None:
-        fail_input("--db: lead workspaces are not available in this version yet")
+        _run_workspace(
+            file,
+            db,
+            campaign=campaign,
+            leads=leads,
+            events=events,
+            start=start,
+            until=until,
+            out=out,
+            activities=activities,
+            trace=trace,
+            fmt=fmt,
+            max_depth=max_depth,
+            limits=Limits(max_steps, max_cascade),
+            resume=resume,
+            batch_size=batch_size,
+        )
+    if resume:
+        fail_input("--resume finishes an interrupted run on a workspace: give --db DB")
     try:
         result = check_files([file], max_depth)
     except InputError as e:
@@ -254,6 +284,429 @@ def highlight(file: Path, fmt: str) -> None:
         fail_input(str(e))
     except ValueError as e:
         fail_input(str(e))
+
+
+# ---- lead workspaces (SQLite): camp run --db, camp db ..., camp log ---------------------
+
+
+def _open_workspace(db: Path, create: bool = False) -> Any:
+    from camp.store.base import WorkspaceError
+    from camp.store.sqlite import SQLiteStore
+
+    try:
+        return SQLiteStore.open(db, create=create)
+    except WorkspaceError as e:
+        fail_input(str(e))
+
+
+def _lock_workspace(db: Path, what: str) -> Any:
+    from camp.store.base import WorkspaceError
+    from camp.store.sqlite import WorkspaceLock
+
+    lock = WorkspaceLock(db)
+    try:
+        lock.acquire(what)
+    except WorkspaceError as e:
+        fail_input(str(e))
+    return lock
+
+
+def _program_digest(sources: dict[str, str]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for text in sorted(sources.values()):
+        h.update(text.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _run_workspace(
+    file: Path,
+    db: Path,
+    *,
+    campaign: str | None,
+    leads: Path | None,
+    events: Path | None,
+    start: str | None,
+    until: str | None,
+    out: Path | None,
+    activities: Path | None,
+    trace: bool,
+    fmt: str,
+    max_depth: int,
+    limits: Any,
+    resume: bool,
+    batch_size: int,
+) -> NoReturn:
+    """``camp run FILE --db DB``: leads from the workspace, everything written back to it."""
+    import datetime as dt
+
+    from camp.checker import InputError, check_files
+    from camp.checker.loader import display_path
+    from camp.runtime.run import RunOptions
+    from camp.store.runner import WorkspaceRun, run_workspace
+
+    if leads is not None:
+        fail_input(
+            "--leads and --db: a workspace run reads its leads from the workspace; "
+            f"import the file first with `camp db import {display_path(db)} {display_path(leads)}`"
+        )
+    if resume:
+        given = [
+            name
+            for name, value in (
+                ("--campaign", campaign),
+                ("--events", events),
+                ("--start", start),
+                ("--until", until),
+            )
+            if value is not None
+        ]
+        if given:
+            fail_input(
+                f"--resume finishes the interrupted run with its own options: drop {', '.join(given)}"
+            )
+    lock = _lock_workspace(db, f"camp run {file}")
+    try:
+        store = _open_workspace(db)
+        if resume:
+            unfinished = store.unfinished_run()
+            if unfinished is not None:
+                max_depth = int(unfinished.options.get("max_depth") or max_depth)
+        try:
+            result = check_files([file], max_depth)
+        except InputError as e:
+            fail_input(str(e))
+        if result.errors:
+            print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
+            click.echo(f"camp: refused to run: {len(result.errors)} check error(s)", err=True)
+            sys.exit(EXIT_REFUSED)
+        clock = store.clock()
+        if start:
+            begin = parse_when(start, "--start")
+        else:
+            begin = clock or dt.datetime.now().replace(microsecond=0)
+        end = parse_when(until, "--until", begin) if until else None
+        opts = RunOptions(
+            campaign=campaign,
+            events=events,
+            start=begin,
+            until=end,
+            out=out,
+            activities=activities,
+            limits=limits,
+            trace=(lambda line: click.echo(line, err=True)) if trace else None,
+        )
+        if _use_color(sys.stderr) and not trace:
+            opts.progress = _progress
+        ws = WorkspaceRun(
+            program=display_path(file),
+            digest=_program_digest(result.symbols.sources),
+            resume=resume,
+            batch=batch_size,
+            events_name=display_path(events) if events else None,
+            db=display_path(db),
+            warn=lambda message: click.echo(f"camp: warning: {message}", err=True),
+        )
+        try:
+            summary, errors = run_workspace(result.symbols, store, opts, ws)
+        except InputError as e:
+            fail_input(str(e))
+        if opts.progress is not None:
+            click.echo("\r\x1b[K", nl=False, err=True)
+        if fmt == "json":
+            import json
+
+            report = summary.to_json()
+            report["workspace"] = {"db": display_path(db), "errors": errors, "resumed": resume}
+            click.echo(json.dumps(report, indent=2))
+        else:
+            _print_summary(summary, result.symbols.sources)
+            click.echo(
+                f"workspace    {display_path(db)}: clock at {summary.end}"
+                + (f"; {errors} error(s) in the whole run" if resume else "")
+            )
+        store.close()
+    finally:
+        lock.release()
+    sys.exit(EXIT_FAIL if errors else EXIT_OK)
+
+
+@main.group(cls=CampGroup)
+def db() -> None:
+    """Lead workspaces (one SQLite file): import, export, stats. See also `camp log`."""
+
+
+@db.command("import")
+@click.argument("db_path", metavar="DB", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    type=click.Choice(["id", "email"]),
+    default="id",
+    show_default=True,
+    help="Match rows to leads by id, or by e-mail address (trimmed, case-insensitive).",
+)
+@click.option(
+    "--skip-bad-rows",
+    "rejects",
+    metavar="REJECTS",
+    type=click.Path(path_type=Path),
+    help="Import the good rows; write each bad one to REJECTS with a 'reason'.",
+)
+@click.option(
+    "--schema",
+    metavar="PROGRAM.camp",
+    type=click.Path(path_type=Path),
+    help="Type the values by this program's fields block (else by their look).",
+)
+def db_import(
+    db_path: Path, file: Path, key: str, rejects: Path | None, schema: Path | None
+) -> None:
+    """Import leads from FILE (CSV, JSON or JSONL) into the workspace DB, in one transaction.
+
+    Leads new to the workspace raise 'created' in the next `camp run --db`.
+    """
+    from camp.checker import InputError, check_files
+    from camp.checker.loader import display_path
+    from camp.runtime.leadio import Typer
+    from camp.store.importer import import_leads
+    from camp.store.runner import unfinished_message
+
+    typer = Typer.by_look()
+    types: dict[str, str] | None = None
+    if schema is not None:
+        try:
+            result = check_files([schema])
+        except InputError as e:
+            fail_input(f"--schema: {e}")
+        if result.errors:
+            print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
+            fail_input(f"--schema {display_path(schema)}: {len(result.errors)} check error(s)")
+        typer = Typer(result.symbols)
+        if result.symbols.closed:
+            types = {n: str(f.type) for n, f in result.symbols.fields.items() if n != "id"}
+    new_workspace = not db_path.exists()
+    lock = _lock_workspace(db_path, f"camp db import {file}")
+    try:
+        store = _open_workspace(db_path, create=True)
+        unfinished = store.unfinished_run()
+        if unfinished is not None:
+            fail_input(unfinished_message(unfinished, display_path(db_path)))
+        try:
+            outcome = import_leads(store, file, key, typer, types, rejects)
+        except InputError as e:
+            store.close()
+            if new_workspace:  # nothing written: not even an empty workspace
+                for suffix in ("", "-wal", "-shm", ".lock"):
+                    Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+            fail_input(str(e))
+        store.close()
+    finally:
+        lock.release()
+    click.echo(
+        f"imported {display_path(file)} into {display_path(db_path)}: {outcome.rows} row(s), "
+        f"{outcome.created} new lead(s), {outcome.updated} updated, {outcome.rejected} rejected"
+        + (f" (see {display_path(rejects)})" if rejects is not None and outcome.rejected else "")
+    )
+    click.echo(f"the workspace has {outcome.leads} lead(s)")
+    if outcome.created:
+        click.echo(f"{outcome.created} new lead(s) will raise 'created' in the next run")
+
+
+def _compile_where(text: str) -> tuple[Any, Any, Any]:
+    """A --where CONDITION: parsed, checked (functions, arity, types) and ready to evaluate."""
+    from camp.checker import check_sources
+    from camp.grammar.parser import CampSyntaxError, parse_expression
+
+    try:
+        parse_expression(text, "--where")
+    except CampSyntaxError as e:
+        fail_input(f"--where: {e.diagnostics[0].message}")
+    result = check_sources([("--where", f"campaign Export <\n  where {text};\n>\n")])
+    if result.errors:
+        first = result.errors[0]
+        fail_input(f"--where: {first.message}" + (f" ({first.hint})" if first.hint else ""))
+    info = result.symbols.campaigns["Export"]
+    return result.symbols, info, info.filters[0]
+
+
+@db.command("export")
+@click.argument("db_path", metavar="DB", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the leads: .csv, .json or .jsonl.",
+)
+@click.option("--list", "list_name", metavar="NAME", help="Only the members of this static list.")
+@click.option("--where", metavar="CONDITION", help='A Camp condition, e.g. "score >= 50".')
+def db_export(db_path: Path, out: Path, list_name: str | None, where: str | None) -> None:
+    """Write the workspace's leads (id first, then every field) to a file."""
+    import datetime as dt
+    import os
+
+    from camp.checker.loader import InputError, display_path
+    from camp.runtime.evaluator import Frame, Interpreter
+    from camp.runtime.leadio import file_format, write_leads
+    from camp.runtime.values import CampaignError
+    from camp.runtime.world import ActivityLog, Lead
+
+    try:
+        file_format(out)
+    except InputError as e:
+        fail_input(f"--out: {e}")
+    test = _compile_where(where) if where else None
+    store = _open_workspace(db_path)
+    key = None
+    if list_name is not None:
+        key = list_name.casefold()
+        names = dict(store.conn.execute("SELECT key, name FROM lists"))
+        members = store.conn.execute(
+            "SELECT 1 FROM list_members WHERE list_key = ? LIMIT 1", (key,)
+        ).fetchone()
+        if key not in names and members is None:
+            known = ", ".join(f"'{n}'" for n in sorted(names.values())) or "none"
+            fail_input(f"--list: no static list named '{list_name}' (lists: {known})")
+    rows = source = store.iter_lead_fields(key)
+    if test is not None:
+        symbols, info, expr = test
+        now = store.clock() or dt.datetime.now().replace(microsecond=0)
+        interp = Interpreter(symbols, ActivityLog(None, keep=False), now)
+        frame = Frame(info, None, None, None)
+
+        def matching() -> Any:
+            for lead_id, fields in source:
+                try:
+                    ok = interp.condition(expr, frame, Lead(lead_id, fields))
+                except CampaignError as e:
+                    fail_input(f"--where: lead {lead_id}: {e.message}")
+                if ok:
+                    yield lead_id, fields
+
+        rows = matching()
+    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")  # renamed when complete
+    try:
+        count = write_leads(tmp, rows, store.field_order())
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        fail_input(f"{display_path(out)}: cannot write: {e.strerror}")
+    except SystemExit:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, out)
+    click.echo(f"exported {count} lead(s) to {display_path(out)}")
+
+
+@db.command("stats")
+@click.argument("db_path", metavar="DB", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def db_stats(db_path: Path, fmt: str) -> None:
+    """Counts: leads, lists and memberships, program members, activities by type, waiting flows."""
+    import json
+
+    from camp.checker.loader import display_path
+
+    store = _open_workspace(db_path)
+    stats = store.stats()
+    stats["workspace"] = display_path(db_path)
+    if fmt == "json":
+        click.echo(json.dumps(stats, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"workspace    {stats['workspace']} (layout version {stats['version']})")
+    click.echo(f"clock        {stats['clock'] or 'not started'}")
+    click.echo(f"leads        {stats['leads']}  ({stats['fields']} fields)")
+    click.echo(f"lists        {stats['lists']}  ({stats['memberships']} memberships)")
+    for item in stats["list_members"]:
+        click.echo(f"  {item['list']:<36} {item['members']}")
+    if stats["program_members"]:
+        click.echo("programs")
+        for item in stats["program_members"]:
+            click.echo(f"  {item['program']:<24} {item['status']:<16} {item['members']}")
+    click.echo(f"activities   {stats['activities']}")
+    for name, count in stats["activities_by_type"].items():
+        click.echo(f"  {name:<36} {count}")
+    click.echo(f"waiting      {stats['waiting_flows']} flow(s)")
+    for item in stats["waiting_by_campaign"]:
+        click.echo(f"  {item['campaign']:<36} {item['flows']}")
+    queued = stats["queued"]
+    click.echo(
+        f"queued       {queued['flows']} flow(s), {queued['new_leads']} new lead(s), "
+        f"{queued['created']} imported lead(s) to raise 'created'"
+    )
+    last = stats["last_run"]
+    line = f"runs         {stats['runs']}"
+    if last is not None:
+        what = f"--campaign {last['campaign']}" if last["campaign"] else "queue"
+        line += (
+            f"  (last: #{last['id']} {last['program']} {what}, {last['status']}, "
+            f"{last['start']} → {last['end']})"
+        )
+    click.echo(line)
+
+
+@main.command("log")
+@click.argument("db_path", metavar="DB", type=click.Path(path_type=Path))
+@click.option("--lead", metavar="ID|EMAIL", help="One lead, by id or e-mail address.")
+@click.option("--type", "type_", metavar="T", help="One activity type, e.g. 'Send Email'.")
+@click.option("--campaign", metavar="C", help="Activities of one campaign.")
+@click.option("--since", metavar="T", help="Activities at or after this date-time.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def log(
+    db_path: Path,
+    lead: str | None,
+    type_: str | None,
+    campaign: str | None,
+    since: str | None,
+    fmt: str,
+) -> None:
+    """The workspace's activity log, in the order things happened.
+
+    --format json prints JSONL in the shape of `camp run --activities`.
+    """
+    import json
+
+    from camp.store.base import ActivityQuery
+
+    store = _open_workspace(db_path)
+    query = ActivityQuery(campaign=campaign)
+    if lead is not None:
+        text = lead.strip()
+        if text.isdigit():
+            query.lead_ids = [int(text)]
+        else:
+            query.lead_ids = store.ids_by_email(text)
+            if not query.lead_ids:
+                fail_input(f"--lead: no lead with the e-mail address '{text}'")
+    if type_ is not None:
+        types = {t.casefold(): t for t in store.activity_types()}
+        found = types.get(type_.strip().casefold())
+        if found is None:
+            known = ", ".join(sorted(types.values())) or "none yet"
+            fail_input(f"--type: no activities of type '{type_}' (types in the log: {known})")
+        query.type = found
+    if since is not None:
+        query.since = parse_when(since, "--since")
+    write = sys.stdout.write
+    for record in store.activities(query):
+        if fmt == "json":
+            write(json.dumps(record, ensure_ascii=False) + "\n")
+            continue
+        attrs = "  ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False)}"
+            for k, v in record.items()
+            if k not in ("lead", "time", "type", "campaign")
+        )
+        write(
+            f"{record['time']}  lead {record['lead']:<6} {record['type']:<22} "
+            f"{record['campaign']}{'  ' + attrs if attrs else ''}\n"
+        )
+    sys.stdout.flush()
 
 
 def _progress(count: int) -> None:

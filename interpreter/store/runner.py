@@ -1,0 +1,643 @@
+"""``camp run FILE --db DB``: a simulation that reads and writes a workspace.
+
+A run has two phases, each a loop of batches; every batch is one transaction
+that holds all of its work (field changes, lists, statuses, last runs, step
+counts, activities, queue changes) *and* the run's progress, so after a crash
+the workspace is exactly as it was after some whole batch:
+
+1. the ``--campaign`` batch, over the leads present at the start, in id order,
+   ``batch`` leads at a time; the progress is the last lead id done. Requests,
+   triggers and waits that the flows raise go to the persisted queue.
+2. the queue, by (time, sequence), up to ``--until``: each batch takes the next
+   due entries from the store, merges them with what the batch itself queues
+   (which may come due first), runs them, deletes the entries it ran and stores
+   the ones it queued but did not run.
+
+``--resume`` reloads the run's record and carries on from the last commit.
+Evaluation is deterministic (virtual clock, no wall-clock time in the log), so
+redoing the batch a crash interrupted gives the same result as an
+uninterrupted run: no lead is processed twice and none is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+import json
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from camp.checker.loader import InputError
+from camp.checker.symbols import CampaignInfo, Kind, Symbols
+from camp.grammar import ast as A
+from camp.runtime import positions
+from camp.runtime import values as V
+from camp.runtime.evaluator import Frame, Interpreter
+from camp.runtime.leadio import Typer, read_events, write_leads
+from camp.runtime.run import (
+    RunOptions,
+    RunSummary,
+    _created_id,
+    output_columns,
+    resolve_campaign,
+    schedule_times,
+)
+from camp.runtime.scheduler import Item, Scheduler
+from camp.runtime.values import to_json
+from camp.runtime.world import ActivityLog, Lead
+from camp.store.base import (
+    CREATED,
+    FLOW,
+    NEW_LEAD,
+    RESUME,
+    ActivityQuery,
+    ActivityRow,
+    QueueEntry,
+    RunRecord,
+    Store,
+    WorkspaceError,
+)
+from camp.store.codec import time_text
+from camp.types import Type
+
+BATCH = 500
+_IMPORTED = "imported"  # Item.trigger of a 'created' entry from `camp db import`
+
+
+# ---- the activity log of a batch -------------------------------------------------------------
+
+
+def _attr_default(value: Any) -> Any:
+    return to_json(value)
+
+
+def _make_attrs_dumps() -> Callable[[Any], str]:
+    """Compact JSON of an activity's attributes, made once (Camp values through to_json)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has the C encoder
+        encoder = json.JSONEncoder(default=_attr_default, separators=(",", ":"))
+        return encoder.encode
+    chunks = make(
+        None, _attr_default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+    return lambda attrs: "".join(chunks(attrs, 0))
+
+
+_attrs_dumps = _make_attrs_dumps()
+
+
+class RowLog(ActivityLog):
+    """Collects activities as store rows until the batch commits; keeps the run's counts."""
+
+    def __init__(self, run_id: int | None) -> None:
+        super().__init__(None, keep=False)
+        self.run_id = run_id
+        self.rows: list[ActivityRow] = []
+        self.list_names: dict[str, str] = {}
+        self._when: _dt.datetime | None = None
+        self._text = ""
+
+    def add(
+        self, lead: Lead, time: _dt.datetime, type_: str, campaign: str, **attrs: Any
+    ) -> dict[str, Any]:
+        """Queue the activity's row; returns its attributes (the row holds the rest)."""
+        if time is not self._when:
+            self._when, self._text = time, time.isoformat(timespec="seconds")
+        self.rows.append((self.run_id, lead.id, self._text, type_, campaign, _attrs_dumps(attrs)))
+        self.total += 1
+        if type_ == "Send Email":
+            self.emails[attrs["email"]] += 1
+        elif type_ == "Add to List":
+            name = attrs["list"]
+            self.list_names.setdefault(name.casefold(), name)
+        return attrs
+
+    def take(self) -> tuple[list[ActivityRow], dict[str, str]]:
+        """The batch's rows and list names; counts them into ``by_type``."""
+        rows, names = self.rows, self.list_names
+        self.rows, self.list_names = [], {}
+        self.by_type.update(row[3] for row in rows)
+        return rows, names
+
+
+# ---- leads in memory for one batch -----------------------------------------------------------
+
+
+class LeadCache(dict[int, Lead]):
+    """The scheduler's ``leads`` for one batch: leads are loaded from the store on first use."""
+
+    def __init__(self, load: Callable[[list[int]], list[Lead]], admit: Callable[[Lead], None]):
+        super().__init__()
+        self._load = load
+        self._admit = admit
+        self.first_steps: dict[int, int] = {}
+
+    def add(self, leads: Iterable[Lead]) -> None:
+        for lead in leads:
+            if not dict.__contains__(self, lead.id):
+                self._admit(lead)
+                dict.__setitem__(self, lead.id, lead)
+                self.first_steps[lead.id] = lead.steps
+
+    def prefetch(self, ids: Iterable[int]) -> None:
+        missing = [i for i in set(ids) if not dict.__contains__(self, i)]
+        if missing:
+            self.add(self._load(missing))
+
+    def get(self, key: int, default: Any = None) -> Any:
+        lead = dict.get(self, key)
+        if lead is None:
+            self.prefetch([key])
+            lead = dict.get(self, key)
+        return default if lead is None else lead
+
+    def __setitem__(self, key: int, lead: Lead) -> None:
+        # A lead from a 'created' event joins the world.
+        if dict.get(self, key) is not lead:
+            dict.__setitem__(self, key, lead)
+            self.first_steps.setdefault(key, 0)
+
+    def steps_done(self) -> int:
+        return sum(lead.steps - self.first_steps.get(i, 0) for i, lead in self.items())
+
+    def reset(self) -> None:
+        self.clear()
+        self.first_steps.clear()
+
+
+_PYTYPES: dict[Type, type] = {
+    Type.TEXT: str,
+    Type.NUMBER: Decimal,
+    Type.BOOLEAN: bool,
+    Type.DATE: _dt.date,
+    Type.DATETIME: _dt.datetime,
+}
+
+
+def conformer(symbols: Symbols) -> Callable[[Lead], None]:
+    """Type a stored lead by the program's schema, as reading a file would.
+
+    Values stored with another type (imported without ``--schema``) are
+    converted where they can be, and defaults fill empty fields (spec §2).
+    """
+    typer = Typer(symbols)
+    checks = [
+        (name, _PYTYPES[t], t) for name, t in typer.types.items() if name != "id" and t in _PYTYPES
+    ]
+    defaults = list(typer.defaults.items())
+
+    def conform(lead: Lead) -> None:
+        fields = lead.fields
+        for name, pytype, wanted in checks:
+            value = fields.get(name)
+            if value is not None and type(value) is not pytype:
+                # A value that does not convert stays: the flow meets it as it was stored.
+                with suppress(ValueError, InvalidOperation):
+                    fields[name] = Typer.convert(V.fmt(value), wanted)
+        for name, default in defaults:
+            if fields.get(name) is None:
+                fields[name] = default
+
+    return conform
+
+
+# ---- options kept with the run --------------------------------------------------------------
+
+
+def _options(opts: RunOptions, max_depth: int, events: str | None) -> dict[str, Any]:
+    return {
+        "campaign": opts.campaign,
+        "start": time_text(opts.start),
+        "until": None if opts.until is None else time_text(opts.until),
+        "events": events,
+        "max_steps": opts.limits.max_steps,
+        "max_cascade": opts.limits.max_cascade,
+        "max_depth": max_depth,
+    }
+
+
+def _trigger_for(target: CampaignInfo) -> str:
+    if target.kind is Kind.TRIGGER:
+        return "requested"
+    return "batch" if target.kind is Kind.BATCH else "run (test harness)"
+
+
+def _empty_stats() -> dict[str, Any]:
+    return {"flows": 0, "steps": 0, "activities": 0, "errors": 0, "by_type": {}, "emails": {}}
+
+
+@dataclass
+class WorkspaceRun:
+    """What the command line knows about a workspace run besides :class:`RunOptions`."""
+
+    program: str  # the program file as named on the command line
+    digest: str  # of the loaded sources
+    resume: bool = False
+    batch: int = BATCH
+    events_name: str | None = None
+    db: str = "DB"  # the workspace as named on the command line, for messages
+    warn: Callable[[str], None] = field(default=lambda message: None)
+
+
+def unfinished_message(run: RunRecord, db: str) -> str:
+    what = f"--campaign {run.options['campaign']}" if run.options.get("campaign") else "the queue"
+    where = (
+        f"phase 1, after lead {run.cursor}"
+        if run.phase == 1
+        else f"phase 2, clock at {time_text(run.now)}"
+    )
+    return (
+        f"{db}: run #{run.id} ({run.program}, {what}) did not finish ({where}); finish it with "
+        f"`camp run {run.program} --db {db} --resume` before starting another"
+    )
+
+
+# ---- the run ------------------------------------------------------------------------------------
+
+
+class _Runner:
+    def __init__(self, symbols: Symbols, store: Store, opts: RunOptions, ws: WorkspaceRun) -> None:
+        self.symbols = symbols
+        self.store = store
+        self.opts = opts
+        self.ws = ws
+        self.conform = conformer(symbols)
+        self.target: CampaignInfo | None = None
+        self.run: RunRecord | None = None
+
+    # -- entries <-> items
+
+    def to_item(self, e: QueueEntry) -> Item:
+        assert e.time is not None
+        campaigns = self.symbols.campaigns
+        if e.kind == FLOW:
+            assert e.campaign is not None
+            return Item(e.time, e.seq, e.lead_id, campaigns[e.campaign], e.trigger, e.cascade)
+        if e.kind == RESUME:
+            assert e.campaign is not None and e.position is not None
+            c = campaigns[e.campaign]
+            rest = positions.decode(c.steps, e.position)
+            return Item(
+                e.time, e.seq, e.lead_id, c, "", e.cascade, Frame(c, c.program, None, None), rest
+            )
+        if e.kind == NEW_LEAD:
+            lead = Lead(e.lead_id, dict(e.fields or {}))
+            return Item(e.time, e.seq, e.lead_id, None, "created", 0, None, [lead])
+        return Item(e.time, e.seq, e.lead_id, None, _IMPORTED, 0, None, [])
+
+    @staticmethod
+    def to_entry(i: Item) -> QueueEntry:
+        if i.campaign is None:
+            lead: Lead = i.rest[0]
+            return QueueEntry(
+                i.seq, i.time, NEW_LEAD, i.lead_id, None, i.trigger, 0, None, lead.fields
+            )
+        if i.frame is not None:
+            position = positions.encode(i.campaign.steps, i.rest)
+            return QueueEntry(
+                i.seq, i.time, RESUME, i.lead_id, i.campaign.name, "", i.cascade, position
+            )
+        return QueueEntry(i.seq, i.time, FLOW, i.lead_id, i.campaign.name, i.trigger, i.cascade)
+
+    # -- starting
+
+    def begin(self) -> RunRecord:
+        store, opts, symbols = self.store, self.opts, self.symbols
+        self.target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
+        clock = store.clock()
+        if clock is not None and opts.start < clock:
+            raise WorkspaceError(
+                f"--start {time_text(opts.start)} is before the workspace's clock "
+                f"({time_text(clock)}): a simulation cannot go back in time"
+            )
+        if opts.until is not None and opts.until < opts.start:
+            raise WorkspaceError(
+                f"--until {time_text(opts.until)} is before the start ({time_text(opts.start)})"
+            )
+        events = read_events(opts.events) if opts.events else []
+        typer = Typer(symbols)
+        # Leads that 'created' events bring, and every event's lead, checked before anything runs.
+        known = store.existing_ids(ev.lead for ev in events if ev.lead is not None)
+        created_ids = store.existing_ids(
+            _created_id(ev, 0) for ev in events if ev.type == "created" and "id" in ev.fields
+        )
+        created: dict[int, tuple[Any, Lead]] = {}
+        next_id = store.max_lead_id() + 1
+        for ev in events:
+            if ev.type != "created":
+                continue
+            fields = typer.lead_fields(dict(ev.fields), ev.where, text=False)
+            lead_id = _created_id(ev, next_id)
+            if lead_id in created_ids or lead_id in created:
+                raise InputError(
+                    f"{ev.where}: 'created' event for lead {lead_id}, which already exists"
+                )
+            next_id = max(next_id, lead_id + 1)
+            created[lead_id] = (ev, Lead(lead_id, fields))
+        for ev in events:
+            if ev.lead is None:
+                continue
+            if ev.lead in created and ev.time < created[ev.lead][0].time:
+                raise InputError(f"{ev.where}: event for lead {ev.lead} before its 'created' event")
+            if ev.lead not in known and ev.lead not in created:
+                raise InputError(f"{ev.where}: event for unknown lead {ev.lead}")
+        new_leads = {id(ev): lead for ev, lead in created.values()}
+        scheduled = [
+            (c, t)
+            for c in symbols.campaigns.values()
+            if c.kind is Kind.BATCH and c.schedules and c is not self.target
+            for t in schedule_times(c, opts.start, opts.until)
+        ]
+        queued = sum(store.queue_counts().values())
+        if self.target is None and not events and not scheduled and not queued:
+            batch = sorted(n for n, c in symbols.campaigns.items() if c.kind is not Kind.TRIGGER)
+            raise InputError(
+                "nothing to run: the workspace's queue is empty; give --campaign NAME"
+                + (f" (one of: {', '.join(batch)})" if batch else "")
+                + ", --events, or a batch campaign with a 'schedule' inside the simulated window"
+            )
+        stale = self.stale_positions()
+
+        interp = Interpreter(symbols, ActivityLog(None, keep=False), opts.start, opts.limits)
+        sched = Scheduler(interp, {})
+        with store.transaction():
+            for campaign, position, count in stale:
+                store.drop_queued(campaign, position)
+                self.ws.warn(
+                    f"dropped {count} queued flow(s) of campaign '{campaign}': "
+                    + (
+                        "it is not in this program"
+                        if campaign not in symbols.campaigns
+                        else "the step it waits at is not in the campaign any more"
+                    )
+                )
+            run = store.begin_run(
+                RunRecord(
+                    0,
+                    self.ws.program,
+                    self.ws.digest,
+                    _options(opts, symbols.max_depth, self.ws.events_name),
+                    opts.start,
+                    opts.until,
+                    1 if self.target is not None else 2,
+                    0,
+                    store.max_lead_id(),
+                    opts.start,
+                    _empty_stats(),
+                )
+            )
+            if not any(
+                t.kind is A.TriggerKind.CREATED
+                for c in symbols.campaigns.values()
+                for t in c.triggers
+            ):
+                store.drop_kind(
+                    CREATED
+                )  # raising 'created' with no campaign listening does nothing
+            store.date_undated(opts.start)
+            sched.seq = store.seq()
+            for c, when in scheduled:
+                trigger = f"schedule {when.isoformat(timespec='minutes')}"
+                sched.seq += store.enqueue_all_leads(c.name, when, trigger, sched.seq + 1)
+            kinds = {
+                "form": A.TriggerKind.FORM,
+                "page": A.TriggerKind.PAGE,
+                "click": A.TriggerKind.CLICK,
+                "event": A.TriggerKind.EVENT,
+            }
+            for ev in events:
+                if ev.type == "created":
+                    lead = new_leads[id(ev)]
+                    sched.push(
+                        Item(ev.time, sched.next_seq(), lead.id, None, "created", 0, None, [lead])
+                    )
+                else:
+                    assert ev.lead is not None
+                    stub = Lead(ev.lead, {})
+                    sched.raise_event(stub, kinds[ev.type], ev.name.casefold(), time=ev.time)
+            store.enqueue(self.to_entry(i) for i in sorted(sched.queue))
+            store.set_seq(sched.seq)
+            if symbols.closed:
+                store.add_fields(
+                    [n for n in symbols.fields if n != "id"],
+                    {n: str(f.type) for n, f in symbols.fields.items() if n != "id"},
+                )
+        return run
+
+    def stale_positions(self) -> list[tuple[str | None, str | None, int]]:
+        stale = []
+        for campaign, position, count in self.store.queued_positions():
+            info = self.symbols.campaigns.get(campaign or "")
+            ok = info is not None
+            if info is not None and position is not None:
+                try:
+                    positions.decode(info.steps, json.loads(position))
+                except (KeyError, IndexError, TypeError, ValueError):
+                    ok = False
+            if not ok:
+                stale.append((campaign, position, count))
+        return stale
+
+    def resume(self) -> RunRecord:
+        run = self.store.unfinished_run()
+        if run is None:
+            raise WorkspaceError("--resume: the workspace has no unfinished run to finish")
+        if run.digest and run.digest != self.ws.digest:
+            raise WorkspaceError(
+                f"--resume: run #{run.id} was started with a different version of the program "
+                f"({run.program}); resume it with the program it started with"
+            )
+        o = run.options
+        self.opts.campaign = o.get("campaign")
+        self.opts.start = run.start
+        self.opts.until = run.until
+        self.opts.limits.max_steps = o.get("max_steps", self.opts.limits.max_steps)
+        self.opts.limits.max_cascade = o.get("max_cascade", self.opts.limits.max_cascade)
+        if o.get("max_depth"):
+            self.symbols.max_depth = o["max_depth"]
+        self.target = (
+            resolve_campaign(self.symbols, run.options["campaign"]) if o.get("campaign") else None
+        )
+        return run
+
+    # -- running
+
+    def execute(self) -> RunSummary:
+        store, opts = self.store, self.opts
+        existing = store.unfinished_run()
+        if self.ws.resume:
+            run = self.resume()
+        elif existing is not None:
+            raise WorkspaceError(unfinished_message(existing, self.ws.db))
+        else:
+            run = self.begin()
+        self.run = run
+        base = run.stats or _empty_stats()
+        log = RowLog(run.id)
+        interp = Interpreter(self.symbols, log, run.now, opts.limits, opts.trace)
+        cache = LeadCache(lambda ids: store.leads(ids, run.id), self.conform)
+        sched = Scheduler(interp, cache)
+        sched.seq = store.seq()
+        steps_done = 0
+
+        def commit(done: list[int]) -> None:
+            nonlocal steps_done
+            steps_done += cache.steps_done()
+            rows, names = log.take()
+            pending = sorted(sched.queue)
+            sched.queue.clear()
+            run.now = interp.now
+            run.stats = {
+                "flows": base["flows"] + sched.stats.flows,
+                "steps": base["steps"] + steps_done,
+                "activities": base["activities"] + log.total,
+                "errors": base["errors"] + len(sched.stats.errors),
+                "by_type": dict(sorted((Counter(base["by_type"]) + log.by_type).items())),
+                "emails": dict(sorted((Counter(base["emails"]) + log.emails).items())),
+            }
+            with store.transaction():
+                store.append_activities(rows, names)
+                store.save_leads(cache.values(), run.id)
+                store.dequeue(done)
+                store.enqueue(self.to_entry(i) for i in pending)
+                store.set_seq(sched.seq)
+                store.save_run(run)
+            cache.reset()
+
+        # Phase 1: the --campaign batch over the leads, in id order.
+        if run.phase == 1:
+            target = self.target
+            assert target is not None
+            trigger = _trigger_for(target)
+            done_leads = run.cursor
+            while True:
+                page = store.leads_page(run.cursor, run.max_lead, self.ws.batch, run.id)
+                if not page:
+                    break
+                cache.add(page)
+                for lead in page:
+                    interp.now = run.start
+                    sched.run_item(Item(run.start, 0, lead.id, target, trigger, 0))
+                    if opts.progress is not None:
+                        done_leads += 1
+                        opts.progress(done_leads)
+                run.cursor = page[-1].id
+                commit([])
+            run.phase, run.cursor = 2, 0
+            with store.transaction():
+                store.save_run(run)
+
+        # Phase 2: the queue, by (time, seq), up to --until.
+        until = run.until
+        interp.now = run.now
+        batch = self.ws.batch
+        while True:
+            chunk = store.due(until, batch)
+            full = len(chunk) == batch
+            cache.prefetch(e.lead_id for e in chunk)
+            waiting = deque(self.to_item(e) for e in chunk)
+            done: list[int] = []
+            processed = 0
+            heap = sched.queue
+            while processed < batch:
+                mine = heap[0] if heap else None
+                theirs = waiting[0] if waiting else None
+                if theirs is None and full:
+                    break  # the store may hold entries due before what this batch queued
+                if mine is not None and (theirs is None or mine < theirs):
+                    if until is not None and mine.time > until:
+                        break
+                    item = heapq.heappop(heap)
+                else:
+                    if theirs is None:
+                        break
+                    item = waiting.popleft()
+                    done.append(item.seq)
+                if item.time > interp.now:
+                    interp.now = item.time
+                if item.campaign is None and item.trigger == _IMPORTED:
+                    lead = cache.get(item.lead_id)
+                    if lead is not None:
+                        sched.raise_event(lead, A.TriggerKind.CREATED, "", time=interp.now)
+                else:
+                    sched.run_item(item)
+                processed += 1
+            if not processed and not heap:
+                break
+            commit(done)
+
+        run.status = "done"
+        run.now = max(until if until is not None else interp.now, run.start)
+        with store.transaction():
+            store.save_run(run)
+            store.set_clock(run.now)
+        return self.summary(run, sched.stats.errors)
+
+    def summary(self, run: RunRecord, errors: list[Any]) -> RunSummary:
+        store, opts = self.store, self.opts
+        stats = run.stats
+        summary = RunSummary(
+            leads=store.lead_count(),
+            flows=stats["flows"],
+            steps=stats["steps"],
+            activities=stats["activities"],
+            by_type=dict(stats["by_type"]),
+            emails=dict(stats["emails"]),
+            errors=errors,
+            start=time_text(run.start),
+            end=time_text(run.now),
+        )
+        summary.waiting = [
+            {"lead": e.lead_id, "campaign": e.campaign, "until": time_text(e.time)}
+            for e in store.queued([FLOW, RESUME])
+            if e.time is not None
+        ]
+        if opts.keep_activities:
+            summary.activity_log = list(store.activities(ActivityQuery(run_id=run.id)))
+        if opts.out is not None:
+            # As a file-based run writes them: the schema's fields, then (where a file run
+            # has the input's columns) the workspace's fields, then the fields steps set.
+            static = output_columns(self.symbols, RunOptions())
+            schema = [n for n in self.symbols.fields if n != "id"] if self.symbols.closed else []
+            columns = list(dict.fromkeys([*schema, *store.field_order(), *static]))
+            write_leads(opts.out, store.iter_lead_fields(), columns)
+        if opts.activities is not None:
+            try:
+                handle = opts.activities.open("w", encoding="utf-8")
+            except OSError as e:
+                raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
+            with handle:
+                for record in store.activities(ActivityQuery(run_id=run.id)):
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return summary
+
+
+def run_workspace(
+    symbols: Symbols, store: Store, opts: RunOptions, ws: WorkspaceRun
+) -> tuple[RunSummary, int]:
+    """Run (or, with ``ws.resume``, finish) a simulation on ``store``.
+
+    Returns the summary and the number of flow errors of the whole run (a
+    resumed run counts those before the interruption too). Raises
+    :class:`InputError` before anything is written when the input is bad.
+    """
+    runner = _Runner(symbols, store, opts, ws)
+    summary = runner.execute()
+    assert runner.run is not None
+    return summary, int(runner.run.stats.get("errors", 0))
+
+
+__all__ = [
+    "BATCH",
+    "LeadCache",
+    "RowLog",
+    "WorkspaceError",
+    "WorkspaceRun",
+    "conformer",
+    "run_workspace",
+    "unfinished_message",
+]
