@@ -85,9 +85,8 @@ class DbUnavailable(Exception):
 def open_db(db: Path) -> Callable[[Symbols], dict[int, Lead]]:
     """``--db DB``: a reader of the SQLite workspace's leads, typed by the schema.
 
-    The one place the REPL touches :mod:`camp.store`. It needs
-    ``camp.store.sqlite.load_leads(path: Path, symbols: Symbols) -> Iterable[Lead]``;
-    until the store provides it, raises :class:`DbUnavailable` (before anything loads).
+    The one place the REPL touches :mod:`camp.store`: it reads the leads through
+    ``camp.store.sqlite.load_leads``; the session's changes are not written back.
     """
     try:
         from camp.store import sqlite as store  # type: ignore[attr-defined, unused-ignore]

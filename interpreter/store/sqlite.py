@@ -982,3 +982,24 @@ class SQLiteStore:
                 "end": time_text(last.now),
             },
         }
+
+
+def load_leads(path: Path, symbols: Any = None) -> Iterator[Lead]:
+    """Every lead of a workspace, in id order, for reading (the REPL's ``--db``).
+
+    The leads come as stored (typed values, lists, statuses); nothing is written
+    back: a REPL session's changes stay in the session.
+    """
+    store = SQLiteStore.open(path)
+    try:
+        last = store.max_lead_id()
+        after = 0
+        while True:
+            page = store.leads_page(after, last, 1000)
+            if not page:
+                return
+            store.forget(page)
+            yield from page
+            after = page[-1].id
+    finally:
+        store.close()

@@ -85,10 +85,29 @@ def test_bad_command_line(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "camp: error: nowhere.camp: no such file\n"
     done = repl("1\n", "--db", str(tmp_path / "w.db"), home=tmp_path)
-    assert (done.returncode, done.stderr) == (2, "camp: error: --db is not available yet\n")
+    assert done.returncode == 2
+    assert done.stderr.startswith("camp: error: ") and "no such workspace" in done.stderr
     done = repl("1\n", "--db", "w.db", "--leads", "x.csv", home=tmp_path)
     assert done.returncode == 2
     assert "cannot be used together" in done.stderr
+
+
+def test_leads_from_a_workspace(tmp_path: Path) -> None:
+    """`--db` reads the workspace's leads (typed as stored); the session starts on the first."""
+    db = tmp_path / "w.db"
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,email,country,score\n7,ana@example.com,Deutschland,5\n9,bo@x.io,,1\n")
+    imported = subprocess.run(
+        [sys.executable, "-m", "camp.cli", "db", "import", str(db), str(leads)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    done = repl("email\nscore + 1\n:lead 9\nemail\n", "--db", str(db), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ['"ana@example.com"', "6"]
+    assert done.stdout.splitlines()[-1] == '"bo@x.io"'
 
 
 def test_file_with_check_errors_is_left_out(tmp_path: Path) -> None:
