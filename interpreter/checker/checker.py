@@ -15,7 +15,7 @@ from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
 from camp.grammar.span import Span
 from camp.stdlib.registry import Registry
-from camp.types import FIELD_TYPES, Type, Value, compatible
+from camp.types import FIELD_TYPES, Type, Value, compatible, type_of
 
 from .symbols import BUILTIN_FIELDS, CampaignInfo, FieldInfo, Kind, ProgramInfo, Symbols
 
@@ -55,16 +55,6 @@ def walk_steps(steps: Iterable[A.Step]) -> Iterator[A.Step]:
             yield from walk_steps(step.body)
             if step.else_body:
                 yield from walk_steps(step.else_body)
-
-
-def const_type(value: Value) -> Type:
-    if value is None:
-        return Type.NULL
-    if isinstance(value, bool):
-        return Type.BOOLEAN
-    if isinstance(value, str):
-        return Type.TEXT
-    return Type.NUMBER
 
 
 def parse_schedule_time(text: str, daily: bool) -> _dt.datetime | _dt.time | None:
@@ -153,10 +143,10 @@ class Checker:
         default: Value = None
         if fd.default is not None:
             default = fd.default.value
-            if not compatible(ftype, const_type(default)):
+            if not compatible(ftype, type_of(default)):
                 self.error(
                     "E304",
-                    f"default for {fd.type_name} field '{fd.name}' is a {const_type(default)}",
+                    f"default for {fd.type_name} field '{fd.name}' is a {type_of(default)}",
                     fd.default.span,
                 )
         elif existing is not None:
@@ -581,7 +571,7 @@ class Checker:
     def infer(self, info: CampaignInfo, e: A.Expr, list_ok: bool = False) -> Type:
         """The static type of ``e`` (``ANY`` when unknown), reporting E301–E304 on the way."""
         if isinstance(e, A.Literal):
-            return const_type(e.value)
+            return type_of(e.value)
         if isinstance(e, A.Str):
             self.check_str(info, e)
             return Type.TEXT
@@ -590,7 +580,7 @@ class Checker:
         if isinstance(e, A.TokenRef):
             self.check_token(info, "my", e.name, e.span, f"my.{e.name}")
             types = {
-                const_type(p.tokens[e.name].value.value)
+                type_of(p.tokens[e.name].value.value)
                 for p in self.token_contexts(info)
                 if p is not None and e.name in p.tokens
             }

@@ -200,6 +200,34 @@ def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def created_leads(
+    events: list[Any], typer: Typer, exists: Callable[[int], bool], next_id: int
+) -> dict[int, tuple[Any, Lead]]:
+    """The leads that 'created' events bring (id -> (event, lead)), with every event's lead
+    checked before anything runs: no id twice, no event for an unknown lead or before
+    its lead is created."""
+    created: dict[int, tuple[Any, Lead]] = {}
+    for ev in events:
+        if ev.type != "created":
+            continue
+        fields = typer.lead_fields(dict(ev.fields), ev.where, text=False)
+        lead_id = _created_id(ev, next_id)
+        if exists(lead_id) or lead_id in created:
+            raise InputError(
+                f"{ev.where}: 'created' event for lead {lead_id}, which already exists"
+            )
+        next_id = max(next_id, lead_id + 1)
+        created[lead_id] = (ev, Lead(lead_id, fields))
+    for ev in events:
+        if ev.lead is None:
+            continue
+        if ev.lead in created and ev.time < created[ev.lead][0].time:
+            raise InputError(f"{ev.where}: event for lead {ev.lead} before its 'created' event")
+        if not exists(ev.lead) and ev.lead not in created:
+            raise InputError(f"{ev.where}: event for unknown lead {ev.lead}")
+    return created
+
+
 def _trigger_for(target: CampaignInfo) -> str:
     if target.kind is Kind.TRIGGER:
         return "requested"
@@ -255,27 +283,7 @@ def _run_world(
         for raw in read_leads(opts.leads, interp.symbols):
             leads[raw.id] = Lead(raw.id, raw.fields)
     typer = Typer(interp.symbols)
-    # Leads that 'created' events bring, checked (with every event's lead) before anything runs.
-    created: dict[int, tuple[Any, Lead]] = {}  # lead id -> (its event, the lead)
-    next_id = max(leads, default=0) + 1
-    for ev in events:
-        if ev.type != "created":
-            continue
-        fields = typer.lead_fields(dict(ev.fields), ev.where, text=False)
-        lead_id = _created_id(ev, next_id)
-        if lead_id in leads or lead_id in created:
-            raise InputError(
-                f"{ev.where}: 'created' event for lead {lead_id}, which already exists"
-            )
-        next_id = max(next_id, lead_id + 1)
-        created[lead_id] = (ev, Lead(lead_id, fields))
-    for ev in events:
-        if ev.lead is None:
-            continue
-        if ev.lead in created and ev.time < created[ev.lead][0].time:
-            raise InputError(f"{ev.where}: event for lead {ev.lead} before its 'created' event")
-        if ev.lead not in leads and ev.lead not in created:
-            raise InputError(f"{ev.where}: event for unknown lead {ev.lead}")
+    created = created_leads(events, typer, leads.__contains__, max(leads, default=0) + 1)
     scheduler = Scheduler(interp, leads)
     if target is not None:
         trigger = _trigger_for(target)

@@ -42,6 +42,7 @@ from camp.runtime.run import (
     RunOptions,
     RunSummary,
     _created_id,
+    created_leads,
     output_columns,
     resolve_campaign,
     schedule_times,
@@ -320,31 +321,10 @@ class _Runner:
             )
         events = read_events(opts.events) if opts.events else []
         typer = Typer(symbols)
-        # Leads that 'created' events bring, and every event's lead, checked before anything runs.
-        known = store.existing_ids(ev.lead for ev in events if ev.lead is not None)
-        created_ids = store.existing_ids(
-            _created_id(ev, 0) for ev in events if ev.type == "created" and "id" in ev.fields
-        )
-        created: dict[int, tuple[Any, Lead]] = {}
-        next_id = store.max_lead_id() + 1
-        for ev in events:
-            if ev.type != "created":
-                continue
-            fields = typer.lead_fields(dict(ev.fields), ev.where, text=False)
-            lead_id = _created_id(ev, next_id)
-            if lead_id in created_ids or lead_id in created:
-                raise InputError(
-                    f"{ev.where}: 'created' event for lead {lead_id}, which already exists"
-                )
-            next_id = max(next_id, lead_id + 1)
-            created[lead_id] = (ev, Lead(lead_id, fields))
-        for ev in events:
-            if ev.lead is None:
-                continue
-            if ev.lead in created and ev.time < created[ev.lead][0].time:
-                raise InputError(f"{ev.where}: event for lead {ev.lead} before its 'created' event")
-            if ev.lead not in known and ev.lead not in created:
-                raise InputError(f"{ev.where}: event for unknown lead {ev.lead}")
+        ids = [ev.lead for ev in events if ev.lead is not None]
+        ids += [_created_id(ev, 0) for ev in events if ev.type == "created" and "id" in ev.fields]
+        existing = store.existing_ids(ids)
+        created = created_leads(events, typer, existing.__contains__, store.max_lead_id() + 1)
         new_leads = {id(ev): lead for ev, lead in created.values()}
         scheduled = [
             (c, t)
