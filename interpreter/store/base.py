@@ -21,6 +21,7 @@ run) and :class:`camp.store.sqlite.SQLiteStore` (a workspace file).
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -85,6 +86,15 @@ class ActivityQuery:
     campaign: str | None = None
     since: _dt.datetime | None = None
     run_id: int | None = None
+
+
+def activity_record(
+    lead_id: int, time: str, type_: str, campaign: str, attrs_json: str
+) -> dict[str, Any]:
+    """A stored activity in the shape of ``camp run --activities`` (spec §7)."""
+    record: dict[str, Any] = {"lead": lead_id, "time": time, "type": type_, "campaign": campaign}
+    record.update(json.loads(attrs_json))
+    return record
 
 
 class Store(Protocol):

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from camp.runtime.world import Lead
-from camp.store.base import ActivityQuery, ActivityRow, QueueEntry, RunRecord
+from camp.store.base import ActivityQuery, ActivityRow, QueueEntry, RunRecord, activity_record
 from camp.store.codec import email_key, time_text
 
 
@@ -157,14 +157,7 @@ class MemoryStore:
                 or (ids is not None and lead_id not in ids)
             ):
                 continue
-            record: dict[str, Any] = {
-                "lead": lead_id,
-                "time": time,
-                "type": type_,
-                "campaign": campaign,
-            }
-            record.update(json.loads(attrs))
-            yield record
+            yield activity_record(lead_id, time, type_, campaign, attrs)
 
     # ---- queue ----------------------------------------------------------------------------------
     def enqueue(self, entries: Iterable[QueueEntry]) -> None:

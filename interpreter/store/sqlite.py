@@ -49,6 +49,7 @@ from camp.store.base import (
     QueueEntry,
     RunRecord,
     WorkspaceError,
+    activity_record,
 )
 from camp.store.codec import (
     decode_fields,
@@ -721,14 +722,7 @@ class SQLiteStore:
             if not rows:
                 return
             for _seq, lead_id, time, type_, campaign, attrs in rows:
-                record: dict[str, Any] = {
-                    "lead": lead_id,
-                    "time": time,
-                    "type": type_,
-                    "campaign": campaign,
-                }
-                record.update(json.loads(attrs))
-                yield record
+                yield activity_record(lead_id, time, type_, campaign, attrs)
             after = rows[-1][0]
 
     # ---- queue -------------------------------------------------------------------------------------
