@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from camp.cli import main
 from click.testing import CliRunner
+from example_commands import header_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = Path(__file__).resolve().parent / "expected"
@@ -34,24 +34,6 @@ class GoldenRun:
 
     def __str__(self) -> str:
         return self.name
-
-
-def header_commands(path: Path) -> list[list[str]]:
-    """The `camp run` commands in an example's header comment (continuations joined)."""
-    header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    commands: list[str] = []
-    current: str | None = None
-    for raw in header.splitlines():
-        line = raw.lstrip("#").strip()
-        if current is None and line.startswith("camp run "):
-            current = ""
-        if current is None:
-            continue
-        current += " " + line.rstrip("\\").strip()
-        if not line.endswith("\\"):
-            commands.append(current.strip())
-            current = None
-    return [shlex.split(c)[2:] for c in commands]  # without "camp run"
 
 
 def option(args: list[str], name: str) -> str | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import shlex
 import sqlite3
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from camp.store.base import ActivityQuery
 from camp.store.memory import MemoryStore
 from camp.store.runner import WorkspaceRun, run_workspace
 from camp.store.sqlite import SQLiteStore
+from example_commands import header_commands
 from store_helpers import (
     START,
     camp,
@@ -157,23 +157,6 @@ def test_nothing_to_run(ws: Path) -> None:
 
 
 # ---- the same simulation as a file-based run ----------------------------------------------------
-
-
-def header_commands(path: Path) -> list[list[str]]:
-    header = path.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    commands: list[str] = []
-    current: str | None = None
-    for raw in header.splitlines():
-        line = raw.lstrip("#").strip()
-        if current is None and line.startswith("camp run "):
-            current = ""
-        if current is None:
-            continue
-        current += " " + line.rstrip("\\").strip()
-        if not line.endswith("\\"):
-            commands.append(current.strip())
-            current = None
-    return [shlex.split(c)[2:] for c in commands]
 
 
 EXAMPLES = [
