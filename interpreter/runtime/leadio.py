@@ -152,25 +152,23 @@ class RawLead:
 
 
 def read_leads(path: Path, symbols: Symbols) -> Iterator[RawLead]:
-    """Stream leads from a file, typed by the schema. Ids: the `id` column, else 1..N."""
-    fmt = file_format(path)
+    """Stream leads from a file, typed by the schema. Ids: the `id` column, else 1..N.
+
+    The first bad row ends the read with an :class:`InputError` naming it (the
+    workspace import reads the same rows with :func:`scan_rows` and may skip them).
+    """
+    scanned = scan_rows(path)
     typer = Typer(symbols)
-    name = display_path(path)
+    text = scanned.format == "csv"
     seen = IdSet()
-    try:
-        handle = path.open("r", encoding="utf-8", newline="")
-    except OSError as e:
-        raise InputError(f"{name}: cannot read: {e.strerror}") from None
-    with handle:
-        try:
-            for n, (where, row) in enumerate(_rows(handle, fmt, name), start=1):
-                lead_id = _lead_id(row.get("id"), n, where)
-                if lead_id in seen:
-                    raise InputError(f"{where}: duplicate lead id {lead_id}")
-                seen.add(lead_id)
-                yield RawLead(lead_id, typer.lead_fields(row, where, fmt == "csv"))
-        except UnicodeDecodeError as e:
-            raise InputError(f"{name}: not valid UTF-8 text ({e.reason})") from None
+    for n, row in enumerate(scanned.rows, start=1):
+        if row.data is None:
+            raise InputError(f"{row.where}: {row.error}")
+        lead_id = _lead_id(row.data.get("id"), n, row.where)
+        if lead_id in seen:
+            raise InputError(f"{row.where}: duplicate lead id {lead_id}")
+        seen.add(lead_id)
+        yield RawLead(lead_id, typer.lead_fields(row.data, row.where, text))
 
 
 def _lead_id(raw: Any, n: int, where: str) -> int:
@@ -183,46 +181,6 @@ def _lead_id(raw: Any, n: int, where: str) -> int:
         return int(value)
     except InvalidOperation:
         raise InputError(f"{where}: lead id {raw!r} is not a whole number") from None
-
-
-def _rows(handle: IO[str], fmt: str, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    if fmt == "csv":
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [h.strip() for h in header]
-        if len(set(header)) != len(header):
-            raise InputError(f"{name}:1: duplicate column names in the header")
-        for row in reader:
-            where = f"{name}:{reader.line_num}"
-            if not row or row == [""]:
-                continue
-            if len(row) != len(header):
-                raise InputError(f"{where}: row has {len(row)} cells, the header has {len(header)}")
-            yield where, dict(zip(header, row, strict=True))
-    elif fmt == "json":
-        try:
-            data = json.load(handle, parse_float=Decimal)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{name}:{e.lineno}:{e.colno}: malformed JSON: {e.msg}") from None
-        if not isinstance(data, list):
-            raise InputError(f"{name}: expected a JSON array of lead objects")
-        for i, obj in enumerate(data, start=1):
-            if not isinstance(obj, dict):
-                raise InputError(f"{name}: item {i} is not an object")
-            yield f"{name}: item {i}", obj
-    else:
-        for i, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line, parse_float=Decimal)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{name}:{i}:{e.colno}: malformed JSON: {e.msg}") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{name}:{i}: expected a JSON object")
-            yield f"{name}:{i}", obj
 
 
 @dataclass
