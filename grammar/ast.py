@@ -16,6 +16,7 @@ from camp.grammar.span import Span
 
 __all__ = [
     "AddToList",
+    "Advance",
     "Between",
     "BinOp",
     "Binary",
@@ -26,11 +27,17 @@ __all__ = [
     "Const",
     "Decl",
     "Duration",
+    "ExpectActivity",
+    "ExpectCondition",
+    "ExpectError",
+    "ExpectInList",
+    "ExpectStatus",
     "Expr",
     "FailStep",
     "FieldDecl",
     "FieldRef",
     "FieldsDecl",
+    "Fire",
     "FuncCall",
     "If",
     "Import",
@@ -39,6 +46,7 @@ __all__ = [
     "IsEmpty",
     "ListExpr",
     "Literal",
+    "MockWebhook",
     "Module",
     "Moment",
     "Not",
@@ -56,6 +64,10 @@ __all__ = [
     "Step",
     "Stop",
     "Str",
+    "TestAt",
+    "TestDecl",
+    "TestLead",
+    "TestLine",
     "TokenDecl",
     "TokenRef",
     "Trigger",
@@ -509,7 +521,9 @@ class WebhookDecl:
 class Campaign:
     name: str
     executable: bool
-    body: tuple[Clause | Step, ...]  # in source order (the checker reports clauses after steps)
+    body: tuple[
+        Clause | Step | TestLine, ...
+    ]  # in source order (the checker reports misplacements)
     span: Span
     name_span: Span
     program: str | None = None  # the enclosing program's name
@@ -520,7 +534,11 @@ class Campaign:
 
     @property
     def steps(self) -> tuple[Step, ...]:
-        return tuple(i for i in self.body if not isinstance(i, CLAUSE_TYPES))
+        return tuple(
+            i
+            for i in self.body
+            if not isinstance(i, CLAUSE_TYPES) and not isinstance(i, TEST_LINES)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,9 +557,141 @@ class Program:
     span: Span
     name_span: Span
     statuses_spans: tuple[Span, ...] = ()
+    tests: tuple[TestDecl, ...] = ()
 
 
-Decl = Union[Import, FieldsDecl, WebhookDecl, Program, Campaign]
+# ---- tests (testing.md) ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TestLead:
+    """``lead < FIELD = CONST; ... >``: the lead under test."""
+
+    __test__ = False  # not a pytest test class
+
+    values: tuple[tuple[FieldRef, Const], ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TestAt:
+    """``at "2026-12-01T09:00:00";``: the clock at the start of the test."""
+
+    __test__ = False  # not a pytest test class
+
+    at: str
+    span: Span
+    at_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Fire:
+    """``fire form|page|click|event "NAME";``: an event for the test's lead."""
+
+    kind: TriggerKind
+    name: Str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    duration: Duration
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class MockWebhook:
+    """``mock webhook NAME returns "JSON";``."""
+
+    name: str
+    response: str  # the JSON text, unescaped
+    span: Span
+    name_span: Span
+    response_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectCondition:
+    condition: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectActivity:
+    """``expect [no | N] activity "TYPE" [with ATTR TEST VALUE (and ...)*];``.
+
+    ``count`` is None for "at least one", 0 for ``no``, N otherwise; ``tests`` are the
+    conjuncts after ``with``, each a test whose left operand names an attribute."""
+
+    count: int | None
+    type_name: str
+    tests: tuple[Expr, ...]
+    span: Span
+    type_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectError:
+    code: str
+    span: Span
+    code_span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectInList:
+    list_name: Str
+    negated: bool  # ``expect not in list``
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectStatus:
+    program: Str
+    status: Str
+    span: Span
+
+
+TestLine = Union[
+    TestLead,
+    TestAt,
+    Fire,
+    Advance,
+    MockWebhook,
+    ExpectCondition,
+    ExpectActivity,
+    ExpectError,
+    ExpectInList,
+    ExpectStatus,
+]
+TEST_LINES = (
+    TestLead,
+    TestAt,
+    Fire,
+    Advance,
+    MockWebhook,
+    ExpectCondition,
+    ExpectActivity,
+    ExpectError,
+    ExpectInList,
+    ExpectStatus,
+)
+EXPECTATIONS = (ExpectCondition, ExpectActivity, ExpectError, ExpectInList, ExpectStatus)
+
+
+@dataclass(frozen=True, slots=True)
+class TestDecl:
+    """``test "NAME" < ... >``: a scenario run by ``camp test``, ignored by ``camp run``."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    body: tuple[Step | TestLine, ...]  # in source order
+    span: Span
+    name_span: Span
+    program: str | None = None  # the enclosing program's name
+
+
+Decl = Union[Import, FieldsDecl, WebhookDecl, Program, Campaign, TestDecl]
 
 
 @dataclass(frozen=True, slots=True)

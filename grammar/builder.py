@@ -272,11 +272,14 @@ class AstBuilder:
         tokens: list[A.TokenDecl] = []
         statuses: list[A.Str] = []
         campaigns: list[A.Campaign] = []
+        tests: list[A.TestDecl] = []
         for item in c[3:-1]:
             if isinstance(item, A.TokenDecl):
                 tokens.append(item)
             elif isinstance(item, A.Campaign):
                 campaigns.append(_in_program(item, name))
+            elif isinstance(item, A.TestDecl):
+                tests.append(replace(item, program=name))
             else:
                 statuses.extend(item)
         return A.Program(
@@ -286,6 +289,7 @@ class AstBuilder:
             tuple(campaigns),
             self.over(c),
             self.tok_span(c[1]),
+            tests=tuple(tests),
         )
 
     def token_decl(self, c: list[Any]) -> A.TokenDecl:
@@ -469,6 +473,87 @@ class AstBuilder:
     def unit(self, c: list[Any]) -> Token:
         tok: Token = c[0]
         return tok
+
+    # ---- tests -------------------------------------------------------------
+
+    def test_decl(self, c: list[Any]) -> A.TestDecl:
+        name = self.str_node(c[1]).plain
+        return A.TestDecl(name, tuple(c[3:-1]), self.over(c), self.tok_span(c[1]))
+
+    def test_lead(self, c: list[Any]) -> A.TestLead:
+        return A.TestLead(tuple(c[2:-1]), self.over(c))
+
+    def lead_value(self, c: list[Any]) -> tuple[A.FieldRef, A.Const]:
+        return (A.FieldRef(self.name(c[0]), self.tok_span(c[0])), c[2])
+
+    def test_at(self, c: list[Any]) -> A.TestAt:
+        return A.TestAt(self.str_node(c[1]).plain, self.over(c), self.tok_span(c[1]))
+
+    def fire_kind(self, c: list[Any]) -> Token:
+        tok: Token = c[0]
+        return tok
+
+    def test_fire(self, c: list[Any]) -> A.Fire:
+        kind = A.TriggerKind(str(c[1]))
+        return A.Fire(kind, self.str_node(c[2]), self.over(c))
+
+    def test_advance(self, c: list[Any]) -> A.Advance:
+        return A.Advance(c[1], self.over(c))
+
+    def test_mock(self, c: list[Any]) -> A.MockWebhook:
+        response = self.str_node(c[4]).plain
+        return A.MockWebhook(
+            str(c[2]), response, self.over(c), self.tok_span(c[2]), self.tok_span(c[4])
+        )
+
+    def expect_condition(self, c: list[Any]) -> A.ExpectCondition:
+        return A.ExpectCondition(c[1], self.over(c))
+
+    def _expect_activity(self, count: int | None, c: list[Any], at: int) -> A.ExpectActivity:
+        type_tok: Token = c[at]
+        tests: tuple[A.Expr, ...] = c[at + 1] if len(c) > at + 2 else ()
+        return A.ExpectActivity(
+            count, self.str_node(type_tok).plain, tests, self.over(c), self.tok_span(type_tok)
+        )
+
+    def expect_activity(self, c: list[Any]) -> A.ExpectActivity:
+        return self._expect_activity(None, c, 2)
+
+    def expect_no_activity(self, c: list[Any]) -> A.ExpectActivity:
+        return self._expect_activity(0, c, 3)
+
+    def expect_n_activity(self, c: list[Any]) -> A.ExpectActivity:
+        count_tok: Token = c[1]
+        if "." in str(count_tok):
+            self.error(
+                "an activity count is a whole number",
+                self.tok_span(count_tok),
+                "write e.g. 'expect 2 activity \"Send Email\";'",
+            )
+        return self._expect_activity(int(Decimal(str(count_tok))), c, 3)
+
+    def activity_with(self, c: list[Any]) -> tuple[A.Expr, ...]:
+        tests: list[A.Expr] = []
+        pending: list[A.Expr] = [c[1]]
+        while pending:  # flatten the 'and' chain, left to right
+            e = pending.pop(0)
+            if isinstance(e, A.Binary) and e.op is A.BinOp.AND:
+                pending[:0] = [e.left, e.right]
+            else:
+                tests.append(e)
+        return tuple(tests)
+
+    def expect_error(self, c: list[Any]) -> A.ExpectError:
+        return A.ExpectError(str(c[2]), self.over(c), self.tok_span(c[2]))
+
+    def expect_in_list(self, c: list[Any]) -> A.ExpectInList:
+        return A.ExpectInList(self.str_node(c[3]), False, self.over(c))
+
+    def expect_not_in_list(self, c: list[Any]) -> A.ExpectInList:
+        return A.ExpectInList(self.str_node(c[4]), True, self.over(c))
+
+    def expect_status(self, c: list[Any]) -> A.ExpectStatus:
+        return A.ExpectStatus(self.str_node(c[3]), self.str_node(c[5]), self.over(c))
 
     # ---- expressions -------------------------------------------------------
 

@@ -406,18 +406,19 @@ class _Driver:
         # A block '<' follows a keyword or a declaration's name, never an operand.
         if before is None:
             return False
-        if before.type in {"THEN", "ELSE", "TIMES", "FIELDS"}:
+        if before.type in {"THEN", "ELSE", "TIMES", "FIELDS", "LEAD"}:
             return True
         return len(self.statement) >= 2 and self.statement[-2].type in {
             "CAMPAIGN",
             "WEBHOOK",
             "PROGRAM",
+            "TEST",
         }
 
     def block_owner(self, before: Token | None) -> str:
         if before is None:
             return "block"
-        if before.type in {"THEN", "ELSE", "TIMES", "FIELDS"}:
+        if before.type in {"THEN", "ELSE", "TIMES", "FIELDS", "LEAD"}:
             return f"'{before}' block"
         kind = str(self.statement[-2])
         return f"{kind} {before}"
@@ -641,6 +642,8 @@ class _Driver:
                 "every simple statement ends with ';'",
             )
             return "missing-semicolon"
+        if prev is not None and self.test_line_error(prev, token, found, span, expected):
+            return "unexpected"
         if token.type in {"NAME", "BACKQUOTED"} or "NAME" in expected:
             word = str(token)
             if word in g.keywords and "NAME" in expected and token.type != "NAME":
@@ -653,6 +656,51 @@ class _Driver:
         self.report(f"unexpected {found}; expected {self.expected_words(expected)}", span)
 
         return "unexpected"
+
+    def test_line_error(
+        self, prev: Token, token: Token, found: str, span: Span, expected: set[str]
+    ) -> bool:
+        """Tailored messages for the test-only lines (testing.md); False when none fits."""
+        if prev.type == "ACTIVITY" and token.type != "STRING":
+            self.report(
+                f"expected the activity type as a string after 'activity', found {found}",
+                span,
+                'write e.g. expect activity "Send Email";',
+            )
+        elif prev.type == "ERROR" and self.statement[:1] and token.type != "NAME":
+            self.report(
+                f"expected a campaign error code after 'expect error', found {found}",
+                span,
+                "write e.g. expect error R206;",
+            )
+        elif self.types()[-2:] in (["EXPECT", "STATUS"], ["EXPECT", "ERROR"]) or (
+            self.types()[-2:] in (["EXPECT", "ACTIVITY"], ["EXPECT", "NO"])
+            and token.type != "STRING"
+        ):
+            word = str(prev)
+            self.report(
+                f"after 'expect', '{word}' starts an expectation of its own, found {found}",
+                span,
+                f"to test the field '{word}', write lead.{word} or `{word}`",
+            )
+        elif prev.type == "ADVANCE" or (prev.type == "NUMBER" and "ADVANCE" in self.types()):
+            self.report(
+                f"expected a duration after 'advance', found {found}",
+                span,
+                "write e.g. advance 3 days;",
+            )
+        elif prev.type == "NAME" and "RETURNS" in expected:
+            self.report(
+                f"expected 'returns' after the webhook's name, found {found}",
+                span,
+                'write mock webhook NAME returns "{...}";',
+            )
+        else:
+            return False
+        return True
+
+    def types(self) -> list[str]:
+        return [t.type for t in self.statement]
 
     def check_swallowed_close(self) -> None:
         """Raise :class:`_MissingSemicolon` when a '>' opening a line was taken as '>'-comparison."""

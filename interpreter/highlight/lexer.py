@@ -56,7 +56,7 @@ __all__ = ["KEYWORD_TABLES", "STDLIB_FUNCTIONS", "CampLexer"]
 
 NAMESPACE_KEYWORDS = frozenset({"import"})
 DECLARATION_KEYWORDS = frozenset(
-    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses"}
+    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses", "test"}
 )
 WEBHOOK_KEYWORDS = frozenset({"url", "method", "header", "body", "response"})
 CLAUSE_KEYWORDS = frozenset({"on", "where", "qualify", "schedule", "once", "every", "time", "at"})
@@ -107,6 +107,10 @@ OPERATOR_WORDS = frozenset(
     | {"empty", "past"}
 )
 PSEUDO_KEYWORDS = frozenset({"lead", "my"})  # `lead.FIELD`, `my.TOKEN`
+# The test-only lines (docs/testing.md); `lead <` and `at` reuse other tables' words.
+TEST_KEYWORDS = frozenset(
+    {"fire", "advance", "mock", "returns", "expect", "activity", "no", "error"}
+)
 
 #: Every keyword the lexer knows, by category (category -> words).
 KEYWORD_TABLES: dict[str, frozenset[str]] = {
@@ -121,6 +125,7 @@ KEYWORD_TABLES: dict[str, frozenset[str]] = {
     "unit": UNIT_KEYWORDS,
     "operator": OPERATOR_WORDS,
     "pseudo": PSEUDO_KEYWORDS,
+    "test": TEST_KEYWORDS,
 }
 
 #: The standard library's functions (language design §4). A call of one of
@@ -287,6 +292,7 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             ),
             (_w("program"), Keyword.Declaration, "program-head"),
             include("campaign-decl"),
+            (_w("test"), Keyword.Declaration, "campaign-head"),
             # A lone statement or expression (the REPL highlights its input too).
             include("statements"),
             (r";", Punctuation),
@@ -304,6 +310,7 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
         "campaign-head": [
             include("whitespace"),
             (NAME, Name.Function),
+            (r'"', String.Double, "string"),  # a test's name
             (r"<", Punctuation, ("#pop", "body")),
             default("#pop"),
         ],
@@ -343,6 +350,7 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             ),
             (_w("token", "statuses"), Keyword.Declaration, "stmt-tail"),
             include("campaign-decl"),
+            (_w("test"), Keyword.Declaration, "campaign-head"),
             (r";", Punctuation),
             include("expression"),
         ],
@@ -370,6 +378,45 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             (_w("else"), Keyword, "block-open"),
             (_w("until"), Keyword, "until"),
             (_w("retry"), Keyword, "retry"),
+            # test-only lines
+            (rf"(lead)({_GAP}*)(<)", bygroups(Keyword, _gap, Punctuation), "fields"),
+            (_w("at", "advance"), Keyword, "stmt-tail"),
+            (_w("fire"), Keyword, "fire"),
+            (
+                rf"(mock)({_GAP}+)(webhook)({_GAP}+)({NAME})",
+                bygroups(Keyword, _gap, Keyword, _gap, Name.Function),
+                "mock",
+            ),
+            (_w("expect"), Keyword, "expect"),
+        ],
+        "fire": [
+            include("whitespace"),
+            (_w("form", "page", "click", "event"), Keyword, ("#pop", "stmt-tail")),
+            default(("#pop", "stmt-tail")),
+        ],
+        "mock": [
+            (_w("returns"), Keyword),
+            include("stmt-tail"),
+        ],
+        # Right after `expect`: which of the four forms (a condition otherwise).
+        "expect": [
+            include("whitespace"),
+            (_w("no"), Keyword),
+            (r"[0-9]+(?=\s+activity" + _END + ")", Number.Integer),
+            (_w("activity"), Keyword, ("#pop", "stmt-tail")),
+            (_w("error"), Keyword, ("#pop", "stmt-tail")),
+            (
+                r"(not)(\s+)(in)(\s+)(list)" + _END,
+                bygroups(Operator.Word, Whitespace, Operator.Word, Whitespace, Keyword),
+                ("#pop", "stmt-tail"),
+            ),
+            (
+                r"(in)(\s+)(list)" + _END,
+                bygroups(Operator.Word, Whitespace, Keyword),
+                ("#pop", "stmt-tail"),
+            ),
+            (_w("status"), Keyword, ("#pop", "stmt-tail")),
+            default(("#pop", "stmt-tail")),
         ],
         "trigger": [
             include("whitespace"),

@@ -108,6 +108,22 @@ program "Webinar" <
 >
 executable campaign Enrich2 < set status = datetime(now()); >
 campaign Other < on requested; >
+test "every test line" <
+  lead < email = "a@example.com"; status = 2; >
+  at "2026-12-01T09:00:00";
+  mock webhook Enrich returns "{\"company\": {\"name\": \"Acme\"}}";
+  fire form "F"; fire page "/p"; fire click "C"; fire event "E";
+  request Other;
+  advance 3 days;
+  expect lead.status == 2;
+  expect activity "Send Email" with email is "Welcome" and campaign contains "x";
+  expect no activity "Email Blocked";
+  expect 2 activity "Add to List" with list == "L";
+  expect error R206;
+  expect in list "L";
+  expect not in list "M";
+  expect status in "Webinar" is "Attended";
+>
 """
 
 

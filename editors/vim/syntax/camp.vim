@@ -61,6 +61,11 @@ syn match   campComment       /#.*$/ contains=campTodo,@Spell
 exe 'syn match campInclude       /' . s:ss . '\<import\>' . s:nodef . '/'
 exe 'syn match campStructure     /' . s:ss . '\<\%(fields\|program\|statuses\)\>' . s:nodef . '/'
 exe 'syn match campStorageClass  /' . s:ss . '\<executable\>' . s:nodef . '/'
+" tests (docs/testing.md)
+exe 'syn match campStructure     /' . s:ss . '\<test\>' . s:nodef . '/'
+exe 'syn match campTestKw        /' . s:ss . '\<\%(expect\|fire\|advance\|mock\)\>' . s:nodef . '/'
+syn match   campTestKw        /\%(\<expect\s\+\%(\d\+\s\+\|no\s\+\)\=\)\@<=\<\%(activity\|no\|error\)\>/
+syn match   campTestKw        /\<returns\>/
 exe 'syn match campStructure     /' . s:ss . '\<campaign\>' . s:nodef . '/ nextgroup=campCampaignName skipwhite'
 syn match   campStructure     /\%(\<executable\s\+\)\@<=\<campaign\>/ nextgroup=campCampaignName skipwhite
 exe 'syn match campStructure     /' . s:ss . '\<token\>' . s:nodef . '/ nextgroup=campTokenName skipwhite'
@@ -146,6 +151,7 @@ hi def link campInclude       Include
 hi def link campStructure     Structure
 hi def link campStorageClass  StorageClass
 hi def link campWebhookKw     Keyword
+hi def link campTestKw        Keyword
 hi def link campType          Type
 hi def link campCampaignName  Function
 hi def link campWebhookName   Function
