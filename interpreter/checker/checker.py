@@ -213,6 +213,9 @@ class Checker:
         c = info.decl
         seen_step = False
         for item in c.body:
+            if isinstance(item, A.TEST_LINES):
+                self.test_line_outside(info, item)
+                continue
             is_clause = isinstance(item, A.CLAUSE_TYPES)
             if is_clause and seen_step:
                 self.error(
@@ -226,6 +229,17 @@ class Checker:
         for cl in c.clauses:
             self.check_clause(info, cl)
         self.check_block(info, info.steps, in_retry=False)
+
+    def test_line_outside(self, info: CampaignInfo, line: A.TestLine) -> None:
+        from .testcheck import TEST_LINE_WORDS
+
+        word = TEST_LINE_WORDS[type(line)]
+        self.error(
+            "E403",
+            f"'{word}' is only allowed in a test, not in campaign '{info.name}'",
+            line.span,
+            'test lines go in a test "NAME" < ... > declaration; campaigns are run by camp run',
+        )
 
     def check_clause(self, info: CampaignInfo, cl: A.Clause) -> None:
         if isinstance(cl, A.On):
@@ -797,6 +811,9 @@ class Checker:
                     self.check_webhook(item)
         for info in self.campaigns.values():
             self.check_campaign(info)
+        from .testcheck import TestChecker
+
+        TestChecker(self).run()
         self.check_graph()
         self.check_unused()
         symbols = Symbols(

@@ -638,6 +638,8 @@ def _describe(item: A.Decl, result: CheckResult) -> str:
         return f"webhook {item.name}"
     if isinstance(item, A.FieldsDecl):
         return "fields " + ", ".join(f.name for f in item.fields)
+    if isinstance(item, A.TestDecl):  # checked, never run here: camp test runs tests
+        return f"test {quote(item.name)} (not run in the REPL; use camp test)"
     return f"import {quote(item.path)}"
 
 

@@ -31,8 +31,8 @@ EXPECT = re.compile(r"#\s*expect(-next)?:\s*([EWR][0-9]{3}(?:\s+[EWR][0-9]{3})*)
 ALL_CODES = (
     ["E001", "E101", "E102", "E103"]
     + [f"E20{i}" for i in range(1, 6)]
-    + [f"E30{i}" for i in range(1, 8)]
-    + ["E401", "E402", "W101", "W102", "W103"]
+    + [f"E30{i}" for i in range(1, 10)]
+    + ["E401", "E402", "E403", "W101", "W102", "W103"]
 )
 
 
