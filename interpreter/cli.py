@@ -289,6 +289,53 @@ def highlight(file: Path, fmt: str) -> None:
 # ---- lead workspaces (SQLite): camp run --db, camp db ..., camp log ---------------------
 
 
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-k", "keyword", metavar="TEXT", help="Only tests whose name contains TEXT.")
+@click.option("-x", "stop_first", is_flag=True, help="Stop at the first failing test.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--coverage", is_flag=True, help="Record which steps and branches the tests ran.")
+@click.option(
+    "--coverage-format",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--out-coverage", type=click.Path(path_type=Path), help="Write coverage here.")
+@click.option("--max-depth", type=click.IntRange(min=1), default=3, show_default=True)
+def test_command(
+    paths: tuple[Path, ...],
+    keyword: str | None,
+    stop_first: bool,
+    fmt: str,
+    coverage: bool,
+    coverage_format: str,
+    out_coverage: Path | None,
+    max_depth: int,
+) -> None:
+    """Run the tests of PATH... (files, or folders searched for .camp files with tests)."""
+    from camp.testing.command import run_command
+
+    sys.exit(
+        run_command(
+            list(paths),
+            keyword,
+            stop_first,
+            fmt,
+            coverage,
+            coverage_format,
+            out_coverage,
+            max_depth,
+        )
+    )
+
+
 def _open_workspace(db: Path, create: bool = False) -> Any:
     from camp.store.base import WorkspaceError
     from camp.store.sqlite import SQLiteStore
