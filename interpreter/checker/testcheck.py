@@ -165,9 +165,16 @@ class TestChecker:
                 continue
             if isinstance(item, A.TEST_LINES):
                 self.check_line(info, item)
-            else:
+            elif not self.runs_batch(item):
                 c.check_step(info, item, in_retry=False)
             seen_step = True
+
+    def runs_batch(self, step: A.Step) -> bool:
+        """``call BATCH;`` on a test's own line is "Run Now" for the test's lead."""
+        if not isinstance(step, A.CallStep) or step.parent_tokens:
+            return False
+        target = self.c.campaigns.get(step.target)
+        return target is not None and target.kind is Kind.BATCH
 
     def check_lead(self, lead: A.TestLead) -> None:
         c = self.c

@@ -192,6 +192,13 @@ class TestRun:
         if self.flow_over:
             return  # the flow has ended; the test's own lines still run
         interp = self.interp
+        if isinstance(step, A.CallStep) and not step.parent_tokens:
+            target = self.symbols.campaigns.get(step.target)
+            if target is not None and target.kind is Kind.BATCH:
+                # "Run Now" for the test's lead, as camp run --campaign: filters, qualify.
+                self.scheduler.start(self.lead, target, "batch", interp.now)
+                self.drain()
+                return
         rest: list[Any] = [((step,), 0)]
         while rest:
             try:
