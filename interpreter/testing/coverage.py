@@ -162,7 +162,12 @@ def campaign_choices(c: A.Campaign) -> Iterator[tuple[Span, str, list[str]]]:
         if isinstance(s, A.If):
             yield s.span, "if", if_outcomes(s)
         elif isinstance(s, A.Retry):
-            yield s.span, "retry", list(RETRY_OUTCOMES)
+            # 'retry 1 times' has no second attempt to succeed on
+            yield (
+                s.span,
+                "retry",
+                [o for o in RETRY_OUTCOMES if s.times > 1 or o != "after a retry"],
+            )
 
 
 def report(programs: list[Symbols], recorder: Recorder) -> list[CampaignCoverage]:
