@@ -36,7 +36,11 @@ from pygments.token import (  # type: ignore[import-untyped, unused-ignore]
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "examples").glob("*.camp")) + sorted((ROOT / "stdlib").glob("*.camp"))
+EXAMPLES = (
+    sorted((ROOT / "examples").glob("*.camp"))
+    + sorted((ROOT / "examples" / "tests").glob("*.camp"))
+    + sorted((ROOT / "stdlib").glob("*.camp"))
+)
 
 # A valid program that uses every keyword of the grammar, most of them where
 # a field of the same name could also stand.
