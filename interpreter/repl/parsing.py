@@ -105,6 +105,14 @@ def classify(text: str) -> Parsed:
             message = "a clause ('on', 'where', 'qualify', 'schedule') cannot run at the prompt"
             hint = "clauses belong in a campaign declaration: campaign NAME < where ...; ... >"
             return Parsed("error", text, diagnostics=[Diagnostic("E001", message, span, hint)])
+        lines = [i for i in campaign.body if isinstance(i, A.TEST_LINES)]
+        if lines:  # the REPL runs no tests: say so in the user's lines, not the wrapper's
+            span = unwrap_span(lines[0].span, text)
+            message = (
+                "test lines ('expect', 'fire', 'advance', 'mock', 'lead', 'at') run only in tests"
+            )
+            hint = 'write them in a test "NAME" < ... > declaration and run it with camp test'
+            return Parsed("error", text, diagnostics=[Diagnostic("E403", message, span, hint)])
         return Parsed("steps", text, campaign, wrapped)
     return Parsed("error", text, diagnostics=_errors(text, expr.diagnostics, module.diagnostics))
 

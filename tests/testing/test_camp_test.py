@@ -260,3 +260,16 @@ def test_repl_ignores_tests() -> None:
     text = out.getvalue()
     assert 'defined test "welcome" (not run in the REPL; use camp test)' in text
     assert "greeted" not in text  # the test's steps did not run
+
+
+def test_repl_refuses_test_lines_at_the_prompt() -> None:
+    import io
+
+    from camp.repl.session import Session
+
+    out = io.StringIO()
+    session = Session(out, out)
+    session.submit("expect x == 1;")
+    text = out.getvalue()
+    assert "<repl>:1:1: error[E403]: test lines" in text
+    assert "__repl__" not in text
