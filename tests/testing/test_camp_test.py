@@ -273,3 +273,34 @@ def test_repl_refuses_test_lines_at_the_prompt() -> None:
     text = out.getvalue()
     assert "<repl>:1:1: error[E403]: test lines" in text
     assert "__repl__" not in text
+
+
+def test_wait_advance_schedule_and_program_tokens(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "world_test.camp",
+        """\
+        campaign Nightly < schedule every day at "02:00"; qualify every time; set runs += 1; >
+        campaign Later < on form "F"; wait 1 day; send email "Later"; >
+        program "P" <
+          token points = 7;
+          statuses "A", "B";
+          executable campaign Add < set score += my.points; change status to "B"; >
+          test "tokens of the program" < call Add; expect score == 7; expect status in "P" is "B"; >
+        >
+        test "a wait in the test lets the world move on" <
+          lead < email = "a@example.com"; >
+          at "2026-03-01T12:00:00";
+          fire form "F";
+          wait 1 day;
+          expect activity "Send Email" with email is "Later" and time is "2026-03-02T12:00:00";
+          expect runs == 1;
+          advance 2 days;
+          expect runs == 3;
+          expect 3 activity "Campaign Run" with trigger starts with "schedule";
+        >
+        """,
+    )
+    code, out = camp("test", str(path))
+    assert out.rstrip().endswith("2 passed, 0 failed"), out
+    assert code == 0
