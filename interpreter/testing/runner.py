@@ -405,7 +405,11 @@ def _field_refs(e: Any) -> list[A.FieldRef]:
 def run_test(
     symbols: Symbols, test: A.TestDecl, factory: InterpreterFactory = TestInterpreter
 ) -> TestResult:
-    return TestRun(symbols, test, factory).run()
+    try:
+        run = TestRun(symbols, test, factory)
+    except InputError as e:  # a lead value the schema cannot take (the checker sees most)
+        return TestResult(test.name, test.span.file, test.span.line, "error", f"error: {e}")
+    return run.run()
 
 
 __all__ = ["DEFAULT_START", "TestInterpreter", "TestResult", "TestRun", "flow_name", "run_test"]
