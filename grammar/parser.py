@@ -141,6 +141,9 @@ def grammar() -> Grammar:
     )
 
 
+_TEST_WORDS = frozenset({"expect", "fire", "advance", "mock"})  # the test-only lines
+
+
 class CampSyntaxError(Exception):
     """Raised by :func:`parse_module` and friends; carries every E001 found."""
 
@@ -726,6 +729,13 @@ class _Driver:
 
     def unknown_keyword(self, token: Token, expected: set[str]) -> None:
         g = self.g
+        if str(token) in _TEST_WORDS and "STOP" in expected:
+            self.report(
+                f"'{token}' is a test line: it stands on a test's own lines, not in a block",
+                self.span(token),
+                'write it directly in test "NAME" < ... >, outside any if/retry block',
+            )
+            return
         candidates = sorted({g.word(n).strip("'") for n in expected if n in g.display})
         candidates = [c for c in candidates if c.isalpha()]
         close = difflib.get_close_matches(str(token), candidates, n=1, cutoff=0.6)

@@ -151,6 +151,11 @@ def test_syntax_errors_in_camps_words(line: str, message: str) -> None:
     assert result.diagnostics[0].message == message
 
 
+def test_test_lines_inside_a_block_are_explained() -> None:
+    d = parse('test "t" < if x then < expect y; > >', "e.camp").diagnostics[0]
+    assert d.message == "'expect' is a test line: it stands on a test's own lines, not in a block"
+
+
 def test_status_field_hint() -> None:
     d = parse('test "t" < expect status == 1; >', "e.camp").diagnostics[0]
     assert d.hint == "to test the field 'status', write lead.status or `status`"
