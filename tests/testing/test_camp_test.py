@@ -47,7 +47,7 @@ def test_expectations_text_is_pinned() -> None:
         golden.write_text(out, encoding="utf-8")
     assert out == golden.read_text(encoding="utf-8")
     assert code == 1
-    assert out.rstrip().endswith("6 passed, 11 failed")
+    assert out.rstrip().endswith("6 passed, 12 failed")
 
 
 def test_failure_names_the_expectation_the_expected_and_the_found_value() -> None:
@@ -176,7 +176,7 @@ def test_json_format() -> None:
     )
     outcomes = [t["outcome"] for t in doc["tests"]]
     assert outcomes.count("passed") == 6
-    assert outcomes.count("failed") == 10
+    assert outcomes.count("failed") == 11
     assert outcomes.count("error") == 1
     failed = next(t for t in doc["tests"] if t["name"] == "status fails")
     assert 'expected: status "Attended" in program "Webinar"' in failed["message"]
@@ -194,18 +194,18 @@ def test_junit_format_parses_as_junit() -> None:
     assert code == 1
     root = ET.fromstring(out.split("\n", 1)[1])
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("17", "10", "1")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("18", "11", "1")
     suite = root.find("testsuite")
     assert suite is not None
     assert suite.get("name") == "tests/testing/cases/expectations.camp"
     cases = suite.findall("testcase")
-    assert len(cases) == 17
+    assert len(cases) == 18
     assert cases[0].get("name") == "condition passes" and not list(cases[0])
     failure = cases[1].find("failure")
     assert failure is not None
     assert failure.get("message", "").startswith("tests/testing/cases/expectations.camp:46:3")
     assert "found:    lead_status = null" in (failure.text or "")
-    error = cases[-1].find("error")
+    error = cases[-2].find("error")
     assert error is not None and "R202" in (error.text or "")
     for case in cases:
         assert case.get("classname") and float(case.get("time", "x")) >= 0
