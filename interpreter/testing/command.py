@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from camp.checker.loader import InputError
 from camp.testing import report
 from camp.testing.runner import TestResult
-from camp.testing.suite import load_suite, run_selected, select
+from camp.testing.suite import Suite, load_suite, run_selected, select
+
+if TYPE_CHECKING:
+    from camp.testing.coverage import Recorder
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -74,7 +77,9 @@ def run_command(
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAIL
 
 
-def write_coverage(suite, recorder, coverage_format: str, out: Path | None, fmt: str) -> int:  # type: ignore[no-untyped-def]
+def write_coverage(
+    suite: Suite, recorder: Recorder, coverage_format: str, out: Path | None, fmt: str
+) -> int:
     from camp.testing import coverage as C
 
     cov = C.report([f.check.symbols for f in suite.files], recorder)
@@ -99,4 +104,4 @@ def write_coverage(suite, recorder, coverage_format: str, out: Path | None, fmt:
     return 0
 
 
-__all__ = ["run_command", "sys"]
+__all__ = ["run_command"]

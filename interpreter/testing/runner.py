@@ -104,9 +104,7 @@ def json_path(answer: Any, path: str) -> Any:
             node = node[int(part)]
         else:
             return _MISSING
-    if isinstance(node, dict | list) and not isinstance(node, str):
-        return json.dumps(node) if isinstance(node, dict) else node
-    return node
+    return json.dumps(node) if isinstance(node, dict) else node  # an object lands as its JSON
 
 
 def from_activity(value: Any) -> Value:
