@@ -57,6 +57,15 @@ def walk_steps(steps: Iterable[A.Step]) -> Iterator[A.Step]:
                 yield from walk_steps(step.else_body)
 
 
+def parent_chain(
+    chain: tuple[ProgramInfo, ...], own: ProgramInfo | None
+) -> tuple[ProgramInfo, ...]:
+    """A callee's token chain under ``with parent tokens``: the caller's, then its own."""
+    if own is None or own in chain:
+        return chain
+    return (*chain, own)
+
+
 def parse_schedule_time(text: str, daily: bool) -> _dt.datetime | _dt.time | None:
     try:
         if daily:
@@ -483,9 +492,13 @@ class Checker:
         self, info: CampaignInfo, namespace: str, name: str, span: Span, text: str
     ) -> None:
         if namespace == "my":
-            missing = [p for p in self.token_contexts(info) if p is None or name not in p.tokens]
+            missing = [
+                chain
+                for chain in self.token_contexts(info)
+                if not any(name in p.tokens for p in chain)
+            ]
             if missing:
-                ctx = missing[0]
+                ctx = missing[0][0] if missing[0] else None
                 where = f"program '{ctx.name}'" if ctx else "no program (top-level campaign)"
                 names = list(ctx.tokens) if ctx else []
                 self.error(
@@ -511,7 +524,7 @@ class Checker:
         elif namespace == "program":
             if name != "name":
                 self.error("E302", f"undefined token {text}", span, "write {{program.name}}")
-            elif info.program is None and all(p is None for p in self.token_contexts(info)):
+            elif info.program is None and not any(self.token_contexts(info)):
                 self.error(
                     "E302",
                     f"{text} used outside a program",
@@ -526,24 +539,26 @@ class Checker:
                 "tokens are {{my.NAME}}, {{lead.FIELD}}, {{campaign.name}} and {{program.name}}",
             )
 
-    def token_contexts(self, info: CampaignInfo) -> list[ProgramInfo | None]:
-        """The programs whose tokens a campaign may see at run time."""
+    def token_contexts(self, info: CampaignInfo) -> list[tuple[ProgramInfo, ...]]:
+        """The token lookup chains a campaign may run with: each is the programs whose
+        tokens it sees, first match wins. Under ``with parent tokens`` the caller's chain
+        comes first and the campaign's own program is the fallback (M)."""
         cached = self._contexts.get(info.name)
         if cached is not None:
             return cached
-        self._contexts[info.name] = [info.program]  # guards against call cycles
-        contexts: list[ProgramInfo | None] = []
+        own: tuple[ProgramInfo, ...] = (info.program,) if info.program is not None else ()
+        self._contexts[info.name] = [own]  # guards against call cycles
+        contexts: list[tuple[ProgramInfo, ...]] = []
         callers = self.callers.get(info.name, [])
-        if info.kind is not Kind.EXECUTABLE or any(not parent for _, parent in callers):
-            contexts.append(info.program)
-        if info.kind is Kind.EXECUTABLE and not callers:
-            contexts.append(info.program)  # run directly (a test harness)
+        if info.kind is not Kind.EXECUTABLE or not callers:
+            contexts.append(own)  # its own context (or run directly: a test harness)
+        if any(not parent for _, parent in callers):
+            contexts.append(own)
         for caller, parent in callers:
             if parent:
-                for ctx in self.token_contexts(self.campaigns[caller]):
-                    if ctx not in contexts:
-                        contexts.append(ctx)
-        result = list(dict.fromkeys(contexts)) if contexts else [info.program]
+                for chain in self.token_contexts(self.campaigns[caller]):
+                    contexts.append(parent_chain(chain, info.program))
+        result = list(dict.fromkeys(contexts))
         self._contexts[info.name] = result
         return result
 
@@ -580,9 +595,10 @@ class Checker:
         if isinstance(e, A.TokenRef):
             self.check_token(info, "my", e.name, e.span, f"my.{e.name}")
             types = {
-                type_of(p.tokens[e.name].value.value)
-                for p in self.token_contexts(info)
-                if p is not None and e.name in p.tokens
+                type_of(found.tokens[e.name].value.value)
+                for chain in self.token_contexts(info)
+                for found in [next((p for p in chain if e.name in p.tokens), None)]
+                if found is not None
             }
             return types.pop() if len(types) == 1 else Type.ANY
         if isinstance(e, A.ListExpr):
@@ -790,7 +806,7 @@ class Checker:
         for name, info in self.campaigns.items():
             for call in info.calls:
                 self.callers.setdefault(call.target, []).append((name, call.parent_tokens))
-        self._contexts: dict[str, list[ProgramInfo | None]] = {}
+        self._contexts: dict[str, list[tuple[ProgramInfo, ...]]] = {}
         for module in self.modules:
             for item in module.items:
                 if isinstance(item, A.WebhookDecl):

@@ -56,7 +56,12 @@ class Suspend(Exception):
 
 
 class Frame:
-    __slots__ = ("call_span", "campaign", "depth", "parent", "step", "tokens")
+    """``tokens`` is the program whose tokens the frame sees first; ``fallback`` the
+    programs tried next (a callee's own program under ``with parent tokens`` (M));
+    ``context`` the campaign ``{{campaign.name}}`` names (the caller's, under parent
+    context (M))."""
+
+    __slots__ = ("call_span", "campaign", "context", "depth", "fallback", "parent", "step", "tokens")
 
     def __init__(
         self,
@@ -64,13 +69,29 @@ class Frame:
         tokens: ProgramInfo | None,
         parent: Frame | None,
         call_span: Any,
+        fallback: tuple[ProgramInfo, ...] = (),
+        context: CampaignInfo | None = None,
     ) -> None:
         self.campaign = campaign
         self.tokens = tokens
+        self.fallback = fallback
+        self.context = context if context is not None else campaign
         self.parent = parent
         self.call_span = call_span
         self.depth: int = 0 if parent is None else parent.depth + 1
         self.step: A.Step | None = None
+
+
+def token_chain(
+    first: ProgramInfo | None, rest: tuple[ProgramInfo, ...], own: ProgramInfo | None
+) -> tuple[ProgramInfo, ...]:
+    """The programs a callee looks tokens up in under ``with parent tokens``: the
+    caller's chain, then the callee's own program (M: Marketo falls back to the
+    executable's own token when the parent context lacks it)."""
+    chain = ((first,) if first is not None else ()) + rest
+    if own is not None and own not in chain:
+        chain = (*chain, own)
+    return chain
 
 
 _BINARY: dict[A.BinOp, Callable[[Value, Value], Value]] = {
@@ -200,7 +221,7 @@ class Interpreter:
         if p.namespace == "my":
             return V.fmt(self.token_value(p.name, frame, p.span))
         if p.namespace == "campaign":
-            return frame.campaign.name
+            return frame.context.name
         if p.namespace == "program":
             return frame.tokens.name if frame.tokens is not None else ""
         raise CampaignError("R202", f"unknown token {p.text}", p.span)
@@ -208,6 +229,9 @@ class Interpreter:
     def token_value(self, name: str, frame: Frame, span: Any) -> Value:
         program = frame.tokens
         if program is None or name not in program.tokens:
+            for other in frame.fallback:
+                if name in other.tokens:
+                    return other.tokens[name].value.value
             where = f"program '{program.name}'" if program else "no program"
             raise CampaignError("R202", f"token my.{name} is not defined in {where}", span)
         return program.tokens[name].value.value
@@ -370,8 +394,13 @@ class Interpreter:
 
     def s_call(self, s: A.CallStep, frame: Frame, lead: Lead) -> None:
         target = self.symbols.campaigns[s.target]
-        tokens = frame.tokens if s.parent_tokens else target.program
-        callee = Frame(target, tokens, frame, s.span)
+        if s.parent_tokens:
+            chain = token_chain(frame.tokens, frame.fallback, target.program)
+            callee = Frame(
+                target, chain[0] if chain else None, frame, s.span, chain[1:], frame.context
+            )
+        else:
+            callee = Frame(target, target.program, frame, s.span)
         if callee.depth > self.symbols.max_depth:
             raise CampaignError(
                 "R203",
