@@ -85,6 +85,8 @@ class BinOp(Enum):
     NOT_CONTAINS = "not contains"
     STARTS_WITH = "starts with"
     ENDS_WITH = "ends with"
+    NOT_STARTS_WITH = "not starts with"
+    NOT_ENDS_WITH = "not ends with"
     IN = "in"
     NOT_IN = "not in"
     ADD = "+"
@@ -106,6 +108,8 @@ TEXT_TESTS = frozenset(
         BinOp.NOT_CONTAINS,
         BinOp.STARTS_WITH,
         BinOp.ENDS_WITH,
+        BinOp.NOT_STARTS_WITH,
+        BinOp.NOT_ENDS_WITH,
         BinOp.IN,
         BinOp.NOT_IN,
     }

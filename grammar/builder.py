@@ -516,6 +516,12 @@ class AstBuilder:
     def ends_with_op(self, c: list[Any]) -> A.Binary:
         return self._binary(A.BinOp.ENDS_WITH, c)
 
+    def not_starts_with_op(self, c: list[Any]) -> A.Binary:
+        return self._binary(A.BinOp.NOT_STARTS_WITH, c)
+
+    def not_ends_with_op(self, c: list[Any]) -> A.Binary:
+        return self._binary(A.BinOp.NOT_ENDS_WITH, c)
+
     def in_op(self, c: list[Any]) -> A.Binary:
         return self._binary(A.BinOp.IN, c)
 

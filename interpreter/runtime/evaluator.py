@@ -112,6 +112,8 @@ _BINARY: dict[A.BinOp, Callable[[Value, Value], Value]] = {
     A.BinOp.NOT_CONTAINS: V.not_contains,
     A.BinOp.STARTS_WITH: V.starts_with,
     A.BinOp.ENDS_WITH: V.ends_with,
+    A.BinOp.NOT_STARTS_WITH: V.not_starts_with,
+    A.BinOp.NOT_ENDS_WITH: V.not_ends_with,
     A.BinOp.IN: V.in_,
     A.BinOp.NOT_IN: V.not_in,
 }

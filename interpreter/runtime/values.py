@@ -1,9 +1,12 @@
 """Run-time semantics of Camp values: arithmetic, tests and text formatting (spec §4).
 
 Null rules: arithmetic with null is null; ``+`` with text concatenates and
-treats null as ""; a test on null is false except ``is empty``, ``!=`` and
-``is not``. Text tests (``is``, ``contains``, ``in`` ...) are case-insensitive;
-``==`` is exact.
+treats null as ""; a test on null is false except ``is empty`` and ``!=``, and
+(Marketo's operators glossary (M)) a number ``is 0`` / ``in [0, ...]`` also
+matches null. Every negative test (``is not``, ``not in``, ``not contains``,
+``not starts with``, ``not ends with``) is exactly the reverse of its positive
+form, so it is true on null. Text tests (``is``, ``contains``, ``in`` ...) are
+case-insensitive; ``==`` is exact.
 """
 
 from __future__ import annotations
@@ -172,16 +175,20 @@ def fold(value: Value) -> Value:
     return value.casefold() if isinstance(value, str) else value
 
 
+_ZERO = Decimal(0)
+
+
 def is_(a: Value, b: Value) -> bool:
-    if a is None or b is None:
+    if a is None:
+        # Marketo: a number field "is 0" also finds the leads where it is empty (M).
+        return type(b) is Decimal and b == _ZERO
+    if b is None:
         return False
     return eq(fold(a), fold(b))
 
 
 def is_not(a: Value, b: Value) -> bool:
-    if a is None or b is None:
-        return not (a is None and b is None)
-    return not eq(fold(a), fold(b))
+    return not is_(a, b)
 
 
 def _text(value: Value, op: str) -> str:
@@ -200,7 +207,7 @@ def contains(a: Value, b: Value) -> bool:
 
 def not_contains(a: Value, b: Value) -> bool:
     if a is None or b is None:
-        return False
+        return True
     return _text(b, "not contains") not in _text(a, "not contains")
 
 
@@ -214,6 +221,18 @@ def ends_with(a: Value, b: Value) -> bool:
     if a is None or b is None:
         return False
     return _text(a, "ends with").endswith(_text(b, "ends with"))
+
+
+def not_starts_with(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return True
+    return not _text(a, "not starts with").startswith(_text(b, "not starts with"))
+
+
+def not_ends_with(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return True
+    return not _text(a, "not ends with").endswith(_text(b, "not ends with"))
 
 
 def _items(b: Value, op: str) -> tuple[Value, ...]:
@@ -244,15 +263,12 @@ def _member(a: Value, items: tuple[Value, ...]) -> bool:
 def in_(a: Value, b: Value) -> bool:
     items = _items(b, "in")
     if a is None:
-        return False
+        return any(type(x) is Decimal and x == _ZERO for x in items)  # as 'is 0' (M)
     return _member(a, items)
 
 
 def not_in(a: Value, b: Value) -> bool:
-    items = _items(b, "not in")
-    if a is None:
-        return False
-    return not _member(a, items)
+    return not in_(a, _items(b, "not in"))
 
 
 def is_empty(value: Value) -> bool:
