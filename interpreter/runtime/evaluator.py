@@ -145,6 +145,10 @@ class Interpreter:
         self.cascade = 0  # trigger-cascade depth of the flow being run
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
+        # Built-in flags that read as their default (false) on a lead without a value.
+        self.implicit: dict[str, Value] = {
+            n: f.default for n, f in symbols.fields.items() if f.implicit
+        }
         self.functions = dict(symbols.functions)
         self._const_lists: dict[
             int, V.ConstList
@@ -219,7 +223,10 @@ class Interpreter:
 
     def token_text(self, p: A.Interp, frame: Frame, lead: Lead) -> str:
         if p.namespace == "lead":
-            return V.fmt(lead.fields.get(p.name) if p.name != "id" else Decimal(lead.id))
+            if p.name == "id":
+                return V.fmt(Decimal(lead.id))
+            value = lead.fields.get(p.name)
+            return V.fmt(self.implicit.get(p.name) if value is None else value)
         if p.namespace == "my":
             return V.fmt(self.token_value(p.name, frame, p.span))
         if p.namespace == "campaign":
@@ -241,7 +248,10 @@ class Interpreter:
     def e_field(self, e: A.FieldRef, frame: Frame, lead: Lead) -> Value:
         if e.name == "id":
             return Decimal(lead.id)
-        return lead.fields.get(e.name)
+        value = lead.fields.get(e.name)
+        if value is None:
+            return self.implicit.get(e.name)  # the blocking flags read as false
+        return value
 
     def e_token(self, e: A.TokenRef, frame: Frame, lead: Lead) -> Value:
         return self.token_value(e.name, frame, e.span)
@@ -461,15 +471,17 @@ class Interpreter:
             self.activity(lead, frame, "Send Email", email=name)
 
     def blocked(self, lead: Lead, operational: bool) -> str | None:
-        if not operational and lead.fields.get("unsubscribed") is True:
-            return "unsubscribed"
-        email = lead.fields.get("email")
-        if email is None or (isinstance(email, str) and not email.strip()):
-            return "no email address"
-        fn = self.functions.get("is_valid_email")
-        if fn is not None and not fn.impl(CallContext(self.now), email):
-            return "invalid email address"
-        return None
+        """Why Marketo would not send (M): black listed, unsubscribed, marketing
+        suspended, email invalid, no or an invalid address. An operational e-mail
+        ignores only unsubscribed and marketing suspended."""
+        return V.email_blocked(
+            lead.fields,
+            operational,
+            lambda email: bool(
+                (fn := self.functions.get("is_valid_email")) is None
+                or fn.impl(CallContext(self.now), email)
+            ),
+        )
 
     def s_send_alert(self, s: A.SendAlert, frame: Frame, lead: Lead) -> None:
         name = V.fmt(self.eval(s.alert, frame, lead))

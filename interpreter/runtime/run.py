@@ -185,7 +185,11 @@ def _created_id(ev: Any, default: int) -> int:
 def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
     """The --out columns after ``id``: the schema's fields in order (built-ins where the
     schema declares them), then the input's columns, then every field a step sets."""
-    columns = [n for n in symbols.fields if n != "id"] if symbols.closed else []
+    columns = (
+        [n for n, f in symbols.fields.items() if n != "id" and not f.implicit]
+        if symbols.closed
+        else []
+    )
     if opts.leads is not None and opts.leads.suffix.lower() == ".csv":
         try:
             with opts.leads.open(encoding="utf-8", newline="") as f:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from camp.types import Value, type_of
@@ -315,3 +316,28 @@ def truthy(value: Value) -> bool:
     if value is False or value is None:
         return False
     raise type_error(f"a condition must be true or false, got {type_of(value)} {fmt_repr(value)}")
+
+
+# Send Email's blocking rules (M), in the order the reason is reported: the flag
+# fields' value true blocks; operational e-mail ignores the ones marked False.
+BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
+    ("black_listed", "black listed", True),
+    ("unsubscribed", "unsubscribed", False),
+    ("marketing_suspended", "marketing suspended", False),
+    ("email_invalid", "email invalid", True),
+)
+
+
+def email_blocked(
+    fields: Mapping[str, Value], operational: bool, valid: Callable[[Value], bool]
+) -> str | None:
+    """Why an e-mail to a lead with ``fields`` is blocked, or None when it can be sent."""
+    for name, reason, always in BLOCKING_RULES:
+        if (always or not operational) and fields.get(name) is True:
+            return reason
+    email = fields.get("email")
+    if email is None or (isinstance(email, str) and not email.strip()):
+        return "no email address"
+    if not valid(email):
+        return "invalid email address"
+    return None

@@ -403,8 +403,12 @@ class _Runner:
             store.set_seq(sched.seq)
             if symbols.closed:
                 store.add_fields(
-                    [n for n in symbols.fields if n != "id"],
-                    {n: str(f.type) for n, f in symbols.fields.items() if n != "id"},
+                    [n for n, f in symbols.fields.items() if n != "id" and not f.implicit],
+                    {
+                        n: str(f.type)
+                        for n, f in symbols.fields.items()
+                        if n != "id" and not f.implicit
+                    },
                 )
         return run
 
@@ -582,7 +586,11 @@ class _Runner:
             # As a file-based run writes them: the schema's fields, then (where a file run
             # has the input's columns) the workspace's fields, then the fields steps set.
             static = output_columns(self.symbols, RunOptions())
-            schema = [n for n in self.symbols.fields if n != "id"] if self.symbols.closed else []
+            schema = (
+                [n for n, f in self.symbols.fields.items() if n != "id" and not f.implicit]
+                if self.symbols.closed
+                else []
+            )
             columns = list(dict.fromkeys([*schema, *store.field_order(), *static]))
             write_leads(opts.out, store.iter_lead_fields(), columns)
         if opts.activities is not None:
