@@ -390,6 +390,19 @@ class Checker:
                 f"cannot set {ftype} field '{step.field.name}' to a {vtype}",
                 step.value.span,
             )
+        elif (
+            isinstance(step.value, A.Str)
+            and step.value.is_plain
+            and step.value.plain.strip().casefold() == "null"
+        ):
+            # Marketo users type NULL into Change Data Value to clear a field.
+            self.error(
+                "W104",
+                f'\'set {step.field.name} = "{step.value.plain}";\' sets the text '
+                f'"{step.value.plain}", it does not clear the field',
+                step.value.span,
+                f"write 'set {step.field.name} = null;' to clear it",
+            )
 
     def check_call(self, info: CampaignInfo, step: A.CallStep, in_retry: bool) -> None:
         target = self.campaigns.get(step.target)
@@ -415,6 +428,8 @@ class Checker:
                 hint,
             )
             return
+        if in_retry and info.file not in self.library_files:
+            self.retried.setdefault(step.target, step.span)
         if in_retry and target.qualify is A.QualifyRule.ONCE:
             self.error(
                 "W103",
@@ -785,6 +800,26 @@ class Checker:
                         "the chain (or raise the limit with --max-depth)",
                     )
 
+    def check_default_qualify(self) -> None:
+        """W105: an executable a ``retry`` calls relies on Camp's 'every time' default,
+        a departure from Marketo (whose default is once)."""
+        for name, call_span in self.retried.items():
+            target = self.campaigns.get(name)
+            if (
+                target is None
+                or target.kind is not Kind.EXECUTABLE
+                or target.file in self.library_files
+                or any(isinstance(cl, A.Qualify) for cl in target.decl.clauses)
+            ):
+                continue
+            self.error(
+                "W105",
+                f"executable '{name}' has no 'qualify' clause and is retried (at {call_span}): "
+                "Camp runs executables every time by default, Marketo's default is once",
+                target.decl.name_span,
+                "write 'qualify every time;' in it to make the rule explicit",
+            )
+
     def check_unused(self) -> None:
         for name, info in self.campaigns.items():
             if info.kind is not Kind.EXECUTABLE or self.callers.get(name):
@@ -807,6 +842,7 @@ class Checker:
             for call in info.calls:
                 self.callers.setdefault(call.target, []).append((name, call.parent_tokens))
         self._contexts: dict[str, list[tuple[ProgramInfo, ...]]] = {}
+        self.retried: dict[str, Span] = {}  # executables called inside a retry: first call
         for module in self.modules:
             for item in module.items:
                 if isinstance(item, A.WebhookDecl):
@@ -815,6 +851,7 @@ class Checker:
             self.check_campaign(info)
         self.check_graph()
         self.check_unused()
+        self.check_default_qualify()
         symbols = Symbols(
             self.campaigns,
             self.programs,
