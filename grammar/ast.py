@@ -39,6 +39,7 @@ __all__ = [
     "IsEmpty",
     "ListExpr",
     "Literal",
+    "Membership",
     "Module",
     "Moment",
     "Not",
@@ -248,6 +249,17 @@ class InPast:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """``member of list "X"`` (kind ``list``), ``member of program "P"`` (``program``),
+    ``status in "P" is "S"`` (``status``, with ``status`` set)."""
+
+    kind: str
+    name: Str
+    status: Str | None
+    span: Span
+
+
 Expr = Union[
     Literal,
     Str,
@@ -261,6 +273,7 @@ Expr = Union[
     Between,
     IsEmpty,
     InPast,
+    Membership,
 ]
 
 

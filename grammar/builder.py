@@ -534,6 +534,32 @@ class AstBuilder:
     def in_past_op(self, c: list[Any]) -> A.InPast:
         return A.InPast(c[0], c[3], self.over(c))
 
+    def status_in_op(self, c: list[Any]) -> A.Membership:
+        left = c[0]
+        if not (isinstance(left, A.FieldRef) and left.name == "status"):
+            self.error(
+                "'in \"...\" is' is the program status test: write 'status in \"Program\" is "
+                "\"Status\"'",
+                self.span_of(left),
+                "to test a list, write e.g. 'country in [\"US\", \"CA\"]'",
+            )
+        return A.Membership("status", self.str_node(c[2]), self.str_node(c[4]), self.over(c))
+
+    def _member(self, kind: str, c: list[Any]) -> A.Membership:
+        word: Token = c[0]
+        if str(word) != "member":
+            self.error(
+                f"'of {kind}' follows only 'member': write 'member of {kind} \"NAME\"'",
+                self.tok_span(word),
+            )
+        return A.Membership(kind, self.str_node(c[3]), None, self.over(c))
+
+    def member_of_list(self, c: list[Any]) -> A.Membership:
+        return self._member("list", c)
+
+    def member_of_program(self, c: list[Any]) -> A.Membership:
+        return self._member("program", c)
+
     def add_op(self, c: list[Any]) -> A.Binary:
         return self._binary(A.BinOp.ADD, c)
 

@@ -642,6 +642,9 @@ class Checker:
             if t not in (Type.DATE, Type.DATETIME, Type.ANY, Type.NULL):
                 self.error("E304", f"'in past' needs a date or datetime, not {t}", e.value.span)
             return Type.BOOLEAN
+        if isinstance(e, A.Membership):
+            self.check_membership(info, e)
+            return Type.BOOLEAN
         if isinstance(e, A.Between):
             parts = [self.infer(info, x) for x in (e.value, e.low, e.high)]
             known = {t for t in parts if t not in (Type.ANY, Type.NULL)}
@@ -653,6 +656,57 @@ class Checker:
                 )
             return Type.BOOLEAN
         return self.infer_binary(info, e)
+
+    def check_membership(self, info: CampaignInfo, e: A.Membership) -> None:
+        self.check_str(info, e.name)
+        if e.status is not None:
+            self.check_str(info, e.status)
+        if not e.name.is_plain:
+            return  # a name with tokens is known at run time only
+        name = e.name.plain
+        if e.kind == "list":
+            known = self.list_names()
+            close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.6)
+            if name.casefold() not in known and close:
+                # Lists are free-form (leads may arrive on them), so only a probable typo
+                # of a list some campaign does use is worth a warning.
+                self.error(
+                    "W106",
+                    f"no campaign adds leads to list '{name}'",
+                    e.name.span,
+                    f"did you mean '{known[close[0]]}'?",
+                )
+            return
+        program = self.programs.get(name)
+        if program is None:
+            self.error(
+                "E306", f"undefined program '{name}'", e.name.span, suggest(name, self.programs)
+            )
+            return
+        if e.status is not None and e.status.is_plain:
+            wanted = e.status.plain
+            if wanted.casefold() not in {st.casefold() for st in program.statuses}:
+                statuses = ", ".join(f'"{st}"' for st in program.statuses) or "none declared"
+                self.error(
+                    "E306",
+                    f"'{wanted}' is not a status of program '{program.name}'",
+                    e.status.span,
+                    suggest(wanted, program.statuses) or f"its statuses are: {statuses}",
+                )
+
+    def list_names(self) -> dict[str, str]:
+        """Every static list a step or trigger names (case-folded -> as written)."""
+        if self._lists is None:
+            names: dict[str, str] = {}
+            for c in self.campaigns.values():
+                for t in c.triggers:
+                    if t.kind is A.TriggerKind.ADDED_TO_LIST and isinstance(t.argument, A.Str):
+                        names.setdefault(t.argument.plain.casefold(), t.argument.plain)
+                for step in walk_steps(c.steps):
+                    if isinstance(step, A.AddToList):
+                        names.setdefault(step.list_name.plain.casefold(), step.list_name.plain)
+            self._lists = names
+        return self._lists
 
     def infer_binary(self, info: CampaignInfo, e: A.Binary) -> Type:
         op = e.op
@@ -842,6 +896,7 @@ class Checker:
             for call in info.calls:
                 self.callers.setdefault(call.target, []).append((name, call.parent_tokens))
         self._contexts: dict[str, list[tuple[ProgramInfo, ...]]] = {}
+        self._lists: dict[str, str] | None = None
         self.retried: dict[str, Span] = {}  # executables called inside a retry: first call
         for module in self.modules:
             for item in module.items:

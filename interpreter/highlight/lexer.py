@@ -107,6 +107,9 @@ OPERATOR_WORDS = frozenset(
     | {"empty", "past"}
 )
 PSEUDO_KEYWORDS = frozenset({"lead", "my"})  # `lead.FIELD`, `my.TOKEN`
+# `member of list "X"` / `member of program "P"` (`member` is a NAME to the parser,
+# so it stays a Name here).
+MEMBERSHIP_KEYWORDS = frozenset({"of"})
 
 #: Every keyword the lexer knows, by category (category -> words).
 KEYWORD_TABLES: dict[str, frozenset[str]] = {
@@ -121,6 +124,7 @@ KEYWORD_TABLES: dict[str, frozenset[str]] = {
     "unit": UNIT_KEYWORDS,
     "operator": OPERATOR_WORDS,
     "pseudo": PSEUDO_KEYWORDS,
+    "membership": MEMBERSHIP_KEYWORDS,
 }
 
 #: The standard library's functions (language design §4). A call of one of
@@ -228,6 +232,10 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             (
                 rf"(my)(\s*)(\.)(\s*)({NAME})",
                 bygroups(Keyword.Pseudo, Whitespace, Punctuation, Whitespace, Name.Variable),
+            ),
+            (
+                rf"(member)({_GAP}+)(of)({_GAP}+)(list|program){_END}",
+                bygroups(Name, _gap, Operator.Word, _gap, Operator.Word),
             ),
             (_kw(CONSTANT_KEYWORDS), Keyword.Constant),
             (_kw(OPERATOR_WORDS), Operator.Word),

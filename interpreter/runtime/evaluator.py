@@ -174,6 +174,7 @@ class Interpreter:
             A.Between: self.e_between,
             A.IsEmpty: self.e_is_empty,
             A.InPast: self.e_in_past,
+            A.Membership: self.e_membership,
         }
         self._step: dict[type, Callable[[Any, Frame, Lead], None]] = {
             A.Set: self.s_set,
@@ -321,6 +322,15 @@ class Interpreter:
 
     def e_in_past(self, e: A.InPast, frame: Frame, lead: Lead) -> Value:
         return V.in_past(self.eval(e.value, frame, lead), e.duration.delta, self.now)
+
+    def e_membership(self, e: A.Membership, frame: Frame, lead: Lead) -> Value:
+        name = self.e_str(e.name, frame, lead)
+        if e.kind == "list":
+            return V.member_of_list(lead.lists, name)
+        if e.kind == "program":
+            return V.member_of_program(lead.statuses, name)
+        assert e.status is not None
+        return V.status_is(lead.statuses, name, self.e_str(e.status, frame, lead))
 
     # ---- steps -----------------------------------------------------------------
 

@@ -341,3 +341,19 @@ def email_blocked(
     if not valid(email):
         return "invalid email address"
     return None
+
+
+def member_of_list(lists: set[str], name: Value) -> bool:
+    """``member of list "X"``: static list names compare case-insensitively."""
+    return fmt(name).casefold() in lists
+
+
+def member_of_program(statuses: Mapping[str, str], program: Value) -> bool:
+    """``member of program "P"``: the lead has a status (any) in the program (M)."""
+    return fmt(program) in statuses
+
+
+def status_is(statuses: Mapping[str, str], program: Value, status: Value) -> bool:
+    """``status in "P" is "S"``: the lead's status in P is S (case-insensitive, as 'is')."""
+    current = statuses.get(fmt(program))
+    return current is not None and current.casefold() == fmt(status).casefold()

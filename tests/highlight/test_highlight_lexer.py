@@ -74,6 +74,9 @@ program "Webinar" <
     where email ends with "b" and score between 1 and 2 and created in past 3 weeks;
     where text not contains "t" and text not in ["a", "b"] and text in ["c"] and text is "d";
     where email is empty or status is not 3 or my.points > 2 or lead.status <= 1;
+    where member of list "VIP" and not member of program "Webinar";
+    where status in "Webinar" is "Attended" and email not starts with "a";
+    where email not ends with "z";
     qualify once;
     qualify every time;
     qualify once every 2 months;

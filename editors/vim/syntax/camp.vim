@@ -34,6 +34,7 @@ syn match   campOperator      /==\|!=\|<=\|>=\|+=\|-=\|[-+*\/%=<>]/
 syn keyword campOperatorWord  and or not is
 " (`contains` is an option name for :syn keyword, so these are matches)
 syn match   campOperatorWord  /\<\%(in\|with\|contains\|starts\|ends\|between\|empty\|past\)\>/
+syn match   campOperatorWord  /\<member\s\+of\s\+\%(list\|program\)\>/
 syn keyword campBoolean       true false
 syn keyword campNull          null
 syn match   campLanguageVar   /\<\%(lead\|my\)\>/
