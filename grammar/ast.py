@@ -556,6 +556,10 @@ class Program:
     span: Span
     name_span: Span
     statuses_spans: tuple[Span, ...] = ()
+    # The progression step of each status (same length as ``statuses``): statuses
+    # grouped in parentheses share a step. Empty: each status is its own step.
+    steps: tuple[int, ...] = ()
+    success: tuple[Str, ...] = ()  # ``success "Attended";``: the success statuses
 
 
 Decl = Union[Import, FieldsDecl, WebhookDecl, Program, Campaign]

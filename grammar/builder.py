@@ -67,6 +67,13 @@ class _Branch:
         self.span = span
 
 
+class _Success:
+    __slots__ = ("statuses",)
+
+    def __init__(self, statuses: tuple[A.Str, ...]) -> None:
+        self.statuses = statuses
+
+
 class _Args:
     __slots__ = ("items", "span")
 
@@ -271,14 +278,21 @@ class AstBuilder:
         name = self.str_node(c[1]).plain
         tokens: list[A.TokenDecl] = []
         statuses: list[A.Str] = []
+        steps: list[int] = []
+        success: list[A.Str] = []
         campaigns: list[A.Campaign] = []
         for item in c[3:-1]:
             if isinstance(item, A.TokenDecl):
                 tokens.append(item)
             elif isinstance(item, A.Campaign):
                 campaigns.append(_in_program(item, name))
+            elif isinstance(item, _Success):
+                success.extend(item.statuses)
             else:
-                statuses.extend(item)
+                base = steps[-1] + 1 if steps else 0
+                for group_index, group in enumerate(item):
+                    statuses.extend(group)
+                    steps.extend([base + group_index] * len(group))
         return A.Program(
             name,
             tuple(tokens),
@@ -286,13 +300,22 @@ class AstBuilder:
             tuple(campaigns),
             self.over(c),
             self.tok_span(c[1]),
+            steps=tuple(steps),
+            success=tuple(success),
         )
 
     def token_decl(self, c: list[Any]) -> A.TokenDecl:
         return A.TokenDecl(str(c[1]), c[3], self.over(c))
 
-    def statuses_decl(self, c: list[Any]) -> tuple[A.Str, ...]:
-        return tuple(self.str_node(t) for t in c[1:-1:2])
+    def statuses_decl(self, c: list[Any]) -> tuple[tuple[A.Str, ...], ...]:
+        # One tuple per progression step (a group in parentheses is one step).
+        return tuple(c[1:-1:2])
+
+    def status_step(self, c: list[Any]) -> tuple[A.Str, ...]:
+        return tuple(self.str_node(t) for t in c if isinstance(t, Token) and t.type == "STRING")
+
+    def success_decl(self, c: list[Any]) -> _Success:
+        return _Success(tuple(self.str_node(t) for t in c[1:-1:2]))
 
     def campaign_decl(self, c: list[Any]) -> A.Campaign:
         executable = c[0].type == "EXECUTABLE"

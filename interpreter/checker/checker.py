@@ -180,12 +180,24 @@ class Checker:
                 )
             tokens[tok.name] = tok
         statuses: list[str] = []
-        for st in program.statuses:
+        step: dict[str, int] = {}
+        for i, st in enumerate(program.statuses):
             if st.plain in statuses:
                 self.error("E305", f"duplicate status '{st.plain}'", st.span)
             else:
                 statuses.append(st.plain)
-        info = ProgramInfo(program, tokens, statuses)
+                step[st.plain] = program.steps[i] if program.steps else len(step)
+        success: set[str] = set()
+        for st in program.success:
+            if st.plain not in step:
+                self.error(
+                    "E306",
+                    f"success status '{st.plain}' is not a status of program '{program.name}'",
+                    st.span,
+                    suggest(st.plain, statuses) or "declare it in 'statuses' first",
+                )
+            success.add(st.plain)
+        info = ProgramInfo(program, tokens, statuses, step, frozenset(success))
         self.programs[program.name] = info
         for campaign in program.campaigns:
             self.collect_campaign(campaign, info)

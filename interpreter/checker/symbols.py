@@ -48,6 +48,8 @@ class ProgramInfo:
     decl: A.Program
     tokens: dict[str, A.TokenDecl]
     statuses: list[str]  # progression order
+    step: dict[str, int] = field(default_factory=dict)  # status -> progression step
+    success: frozenset[str] = frozenset()  # the success statuses (M)
 
     @property
     def name(self) -> str:

@@ -56,7 +56,7 @@ __all__ = ["KEYWORD_TABLES", "STDLIB_FUNCTIONS", "CampLexer"]
 
 NAMESPACE_KEYWORDS = frozenset({"import"})
 DECLARATION_KEYWORDS = frozenset(
-    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses"}
+    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses", "success"}
 )
 WEBHOOK_KEYWORDS = frozenset({"url", "method", "header", "body", "response"})
 CLAUSE_KEYWORDS = frozenset({"on", "where", "qualify", "schedule", "once", "every", "time", "at"})
@@ -349,7 +349,7 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
                 bygroups(Keyword.Declaration, Whitespace, Name.Variable),
                 "stmt-tail",
             ),
-            (_w("token", "statuses"), Keyword.Declaration, "stmt-tail"),
+            (_w("token", "statuses", "success"), Keyword.Declaration, "stmt-tail"),
             include("campaign-decl"),
             (r";", Punctuation),
             include("expression"),

@@ -539,10 +539,7 @@ class Interpreter:
             program = self.symbols.programs[V.fmt(self.eval(s.program, frame, lead))]
         new = V.fmt(self.eval(s.status, frame, lead))
         old = lead.statuses.get(program.name)
-        order = program.statuses
-        applied = old is None or (
-            new in order and old in order and order.index(new) > order.index(old)
-        )
+        applied = V.status_move_applies(program.step, old, new)
         if applied:
             lead.statuses[program.name] = new
         self.activity(
@@ -553,6 +550,7 @@ class Interpreter:
             old=old,
             new=new,
             applied=applied,
+            success=applied and new in program.success,
         )
         if applied and self.scheduler is not None:
             self.scheduler.raise_event(lead, A.TriggerKind.STATUS_CHANGE, program.name.casefold())

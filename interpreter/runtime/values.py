@@ -357,3 +357,14 @@ def status_is(statuses: Mapping[str, str], program: Value, status: Value) -> boo
     """``status in "P" is "S"``: the lead's status in P is S (case-insensitive, as 'is')."""
     current = statuses.get(fmt(program))
     return current is not None and current.casefold() == fmt(status).casefold()
+
+
+def status_move_applies(step: Mapping[str, int], old: str | None, new: str) -> bool:
+    """Change Program Status (M): a lead without a status takes any; otherwise the move
+    applies forward in the progression, or sideways to another status of the same step
+    (statuses grouped in parentheses); backwards, or to the same status, it does not."""
+    if old is None:
+        return True
+    if new not in step or old not in step:
+        return False
+    return step[new] > step[old] or (step[new] == step[old] and new != old)

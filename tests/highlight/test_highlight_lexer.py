@@ -64,6 +64,8 @@ program "Webinar" <
   token speaker = "Jane";
   token points = 10;
   statuses "Invited", "Registered", "Attended";
+  statuses ("Won", "Lost");
+  success "Attended", "Won";
   campaign Registered <
     on status change in "Webinar";
     on change status;

@@ -60,7 +60,7 @@ syn match   campComment       /#.*$/ contains=campTodo,@Spell
 " ---- declarations ----
 
 exe 'syn match campInclude       /' . s:ss . '\<import\>' . s:nodef . '/'
-exe 'syn match campStructure     /' . s:ss . '\<\%(fields\|program\|statuses\)\>' . s:nodef . '/'
+exe 'syn match campStructure     /' . s:ss . '\<\%(fields\|program\|statuses\|success\)\>' . s:nodef . '/'
 exe 'syn match campStorageClass  /' . s:ss . '\<executable\>' . s:nodef . '/'
 exe 'syn match campStructure     /' . s:ss . '\<campaign\>' . s:nodef . '/ nextgroup=campCampaignName skipwhite'
 syn match   campStructure     /\%(\<executable\s\+\)\@<=\<campaign\>/ nextgroup=campCampaignName skipwhite
