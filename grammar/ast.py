@@ -21,6 +21,7 @@ __all__ = [
     "Binary",
     "CallStep",
     "Campaign",
+    "ChangeConstraint",
     "ChangeStatus",
     "Clause",
     "Const",
@@ -61,6 +62,7 @@ __all__ = [
     "TokenRef",
     "Trigger",
     "TriggerKind",
+    "TriggerValue",
     "Wait",
     "WebhookCall",
     "WebhookDecl",
@@ -174,6 +176,14 @@ class TokenRef:
 
 
 @dataclass(frozen=True, slots=True)
+class TriggerValue:
+    """``trigger.old`` / ``trigger.new``: the changed field's values in an 'on change' flow."""
+
+    name: str  # "old" | "new"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class FuncCall:
     name: str
     args: tuple[Expr, ...]
@@ -274,6 +284,7 @@ Expr = Union[
     IsEmpty,
     InPast,
     Membership,
+    TriggerValue,
 ]
 
 
@@ -422,16 +433,56 @@ class TriggerKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeConstraint:
+    """``from TEST`` / ``to TEST`` on an ``on change`` trigger: ``op`` is ``is``, a
+    comparison (``==`` ... ``>=``), ``in``, ``not in``, ``empty`` or ``not empty``."""
+
+    side: str  # "from" (the previous value) | "to" (the new value)
+    op: str
+    value: Expr | None  # None for empty / not empty
+    span: Span
+
+    def describe(self) -> str:
+        if self.value is None:
+            return f"{self.side} {self.op}"
+        shown = _show(self.value)
+        return f"{self.side} {shown}" if self.op == "is" else f"{self.side} {self.op} {shown}"
+
+
+def _show(e: Expr) -> str:
+    if isinstance(e, Literal):
+        if e.value is None:
+            return "null"
+        if isinstance(e.value, bool):
+            return "true" if e.value else "false"
+        return str(e.value)
+    if isinstance(e, Str):
+        return f'"{e.plain}"'
+    if isinstance(e, FieldRef):
+        return e.name
+    if isinstance(e, TokenRef):
+        return f"my.{e.name}"
+    if isinstance(e, Negate):
+        return f"-{_show(e.operand)}"
+    if isinstance(e, ListExpr):
+        return "[" + ", ".join(_show(i) for i in e.items) + "]"
+    return "(...)"
+
+
+@dataclass(frozen=True, slots=True)
 class Trigger:
     kind: TriggerKind
     argument: Str | FieldRef | None  # the form/page/email/list/program/event name, or the field
     span: Span
+    constraints: tuple[ChangeConstraint, ...] = ()  # 'on change' only
 
     def describe(self) -> str:
         if self.argument is None:
             return str(self.kind)
         if isinstance(self.argument, FieldRef):
-            return f"{self.kind} {self.argument.name}"
+            return " ".join(
+                [f"{self.kind} {self.argument.name}", *(c.describe() for c in self.constraints)]
+            )
         return f'{self.kind} "{self.argument.plain}"'
 
 

@@ -67,6 +67,15 @@ class _Branch:
         self.span = span
 
 
+class _Test:
+    __slots__ = ("op", "span", "value")
+
+    def __init__(self, op: str, value: A.Expr | None, span: Span) -> None:
+        self.op = op
+        self.value = value
+        self.span = span
+
+
 class _Success:
     __slots__ = ("statuses",)
 
@@ -365,7 +374,36 @@ class AstBuilder:
         return self._trigger(A.TriggerKind.CLICK, c)
 
     def trigger_change(self, c: list[Any]) -> A.Trigger:
-        return self._trigger(A.TriggerKind.CHANGE, c)
+        constraints = tuple(x for x in c[2:] if isinstance(x, A.ChangeConstraint))
+        return A.Trigger(A.TriggerKind.CHANGE, c[1], self.over(c), constraints)
+
+    def _constraint(self, side: str, c: list[Any]) -> A.ChangeConstraint:
+        test: _Test = c[1]
+        return A.ChangeConstraint(side, test.op, test.value, self.span_of(c[0]).to(test.span))
+
+    def change_from(self, c: list[Any]) -> A.ChangeConstraint:
+        return self._constraint("from", c)
+
+    def change_to(self, c: list[Any]) -> A.ChangeConstraint:
+        return self._constraint("to", c)
+
+    def ct_is(self, c: list[Any]) -> _Test:
+        return _Test("is", c[0], self.over(c))
+
+    def ct_compare(self, c: list[Any]) -> _Test:
+        return _Test(str(c[0]), c[1], self.over(c))
+
+    def ct_empty(self, c: list[Any]) -> _Test:
+        return _Test("empty", None, self.over(c))
+
+    def ct_not_empty(self, c: list[Any]) -> _Test:
+        return _Test("not empty", None, self.over(c))
+
+    def ct_in(self, c: list[Any]) -> _Test:
+        return _Test("in", c[1], self.over(c))
+
+    def ct_not_in(self, c: list[Any]) -> _Test:
+        return _Test("not in", c[2], self.over(c))
 
     def trigger_created(self, c: list[Any]) -> A.Trigger:
         return self._trigger(A.TriggerKind.CREATED, c)
@@ -561,10 +599,10 @@ class AstBuilder:
         left = c[0]
         if not (isinstance(left, A.FieldRef) and left.name == "status"):
             self.error(
-                "'in \"...\" is' is the program status test: write 'status in \"Program\" is "
-                "\"Status\"'",
+                '\'in "..." is\' is the program status test: write \'status in "Program" is '
+                '"Status"\'',
                 self.span_of(left),
-                "to test a list, write e.g. 'country in [\"US\", \"CA\"]'",
+                'to test a list, write e.g. \'country in ["US", "CA"]\'',
             )
         return A.Membership("status", self.str_node(c[2]), self.str_node(c[4]), self.over(c))
 
@@ -618,6 +656,25 @@ class AstBuilder:
 
     def token_ref(self, c: list[Any]) -> A.TokenRef:
         return A.TokenRef(str(c[2]), self.over(c))
+
+    def dotted_ref(self, c: list[Any]) -> A.Expr:
+        head, name = str(c[0]), str(c[2])
+        span = self.over(c)
+        if head == "trigger" and name in ("old", "new"):
+            return A.TriggerValue(name, span)
+        if head == "trigger":
+            self.error(
+                f"unknown 'trigger.{name}': an 'on change' flow has trigger.old and trigger.new",
+                span,
+            )
+        else:
+            self.error(
+                f"'{head}.{name}' is not a name: fields are written bare or as lead.FIELD, "
+                "tokens as my.NAME",
+                span,
+                "a field whose name has a dot is written in backquotes: `a.b`",
+            )
+        return A.Literal(None, span)
 
     def func_call(self, c: list[Any]) -> A.FuncCall:
         args: tuple[A.Expr, ...] = c[2].items if len(c) == 4 else ()

@@ -281,7 +281,24 @@ class Checker:
     def check_trigger(self, info: CampaignInfo, t: A.Trigger) -> None:
         arg = t.argument
         if isinstance(arg, A.FieldRef):
-            self.field_type(arg)
+            ftype = self.field_type(arg)
+            for k in t.constraints:
+                if k.value is None:
+                    continue
+                vtype = self.infer(info, k.value, list_ok=k.op in ("in", "not in"))
+                if k.op in ("in", "not in"):
+                    if vtype not in (Type.LIST, Type.ANY):
+                        self.error("E304", f"'{k.op}' needs a list, not {vtype}", k.value.span)
+                    continue
+                known = ftype not in (Type.ANY, Type.NULL) and vtype not in (Type.ANY, Type.NULL)
+                if known and not compatible(ftype, vtype):
+                    self.error(
+                        "E304",
+                        f"'{k.side}' of {ftype} field '{arg.name}' compared with {vtype}",
+                        k.value.span,
+                    )
+                elif known and k.op in ("<", "<=", ">", ">=") and ftype is Type.BOOLEAN:
+                    self.error("E304", f"'{k.op}' does not order booleans", k.span)
         elif isinstance(arg, A.Str):
             self.check_str(info, arg)
             if t.kind is A.TriggerKind.STATUS_CHANGE and arg.plain not in self.programs:
@@ -410,7 +427,7 @@ class Checker:
             # Marketo users type NULL into Change Data Value to clear a field.
             self.error(
                 "W104",
-                f'\'set {step.field.name} = "{step.value.plain}";\' sets the text '
+                f"'set {step.field.name} = \"{step.value.plain}\";' sets the text "
                 f'"{step.value.plain}", it does not clear the field',
                 step.value.span,
                 f"write 'set {step.field.name} = null;' to clear it",
@@ -545,6 +562,16 @@ class Checker:
                     span,
                     suggest(name, self.fields),
                 )
+        elif namespace == "trigger":
+            if name not in ("old", "new"):
+                self.error(
+                    "E302",
+                    f"undefined token {text}",
+                    span,
+                    "write {{trigger.old}} or {{trigger.new}}",
+                )
+            else:
+                self.trigger_value_type(info, text, span)
         elif namespace == "campaign":
             if name != "name":
                 self.error("E302", f"undefined token {text}", span, "write {{campaign.name}}")
@@ -563,7 +590,8 @@ class Checker:
                 "E302",
                 f"undefined token {text}",
                 span,
-                "tokens are {{my.NAME}}, {{lead.FIELD}}, {{campaign.name}} and {{program.name}}",
+                "tokens are {{my.NAME}}, {{lead.FIELD}}, {{campaign.name}}, {{program.name}} "
+                "and {{trigger.old}}/{{trigger.new}}",
             )
 
     def token_contexts(self, info: CampaignInfo) -> list[tuple[ProgramInfo, ...]]:
@@ -654,6 +682,8 @@ class Checker:
             if t not in (Type.DATE, Type.DATETIME, Type.ANY, Type.NULL):
                 self.error("E304", f"'in past' needs a date or datetime, not {t}", e.value.span)
             return Type.BOOLEAN
+        if isinstance(e, A.TriggerValue):
+            return self.trigger_value_type(info, f"trigger.{e.name}", e.span)
         if isinstance(e, A.Membership):
             self.check_membership(info, e)
             return Type.BOOLEAN
@@ -668,6 +698,29 @@ class Checker:
                 )
             return Type.BOOLEAN
         return self.infer_binary(info, e)
+
+    def trigger_value_type(self, info: CampaignInfo, text: str, span: Span) -> Type:
+        """trigger.old / trigger.new: the type of the field an 'on change' trigger names
+        (ANY when the campaign listens to several fields, or is an executable)."""
+        if info.kind is Kind.EXECUTABLE:
+            return Type.ANY  # its caller's trigger values, when a change started it
+        fields = {
+            t.argument.name
+            for t in info.triggers
+            if t.kind is A.TriggerKind.CHANGE and isinstance(t.argument, A.FieldRef)
+        }
+        if not fields:
+            self.error(
+                "E302",
+                f"{text} is only set in a campaign triggered by 'on change FIELD'",
+                span,
+                f"add 'on change FIELD;' to campaign '{info.name}'",
+            )
+            return Type.ANY
+        if len(fields) > 1:
+            return Type.ANY
+        found = self.fields.get(next(iter(fields)))
+        return found.type if found is not None else Type.ANY
 
     def check_membership(self, info: CampaignInfo, e: A.Membership) -> None:
         self.check_str(info, e.name)
@@ -938,7 +991,12 @@ class Checker:
             if s is None:
                 continue
             for part in s.parts:
-                if isinstance(part, A.Interp) and part.namespace not in ("lead", "campaign", "my"):
+                if isinstance(part, A.Interp) and part.namespace not in (
+                    "lead",
+                    "campaign",
+                    "my",
+                    "trigger",
+                ):
                     # my.* tokens resolve in the calling campaign's program at run time
                     self.error("E302", f"undefined token {part.text}", part.span)
                 elif (

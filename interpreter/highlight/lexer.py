@@ -233,6 +233,13 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
                 rf"(my)(\s*)(\.)(\s*)({NAME})",
                 bygroups(Keyword.Pseudo, Whitespace, Punctuation, Whitespace, Name.Variable),
             ),
+            # trigger.old / trigger.new (`trigger` is a NAME to the parser)
+            (
+                rf"(trigger)(\s*)(\.)(\s*)(old|new){_END}",
+                bygroups(
+                    Name.Builtin.Pseudo, Whitespace, Punctuation, Whitespace, Name.Builtin.Pseudo
+                ),
+            ),
             (
                 rf"(member)({_GAP}+)(of)({_GAP}+)(list|program){_END}",
                 bygroups(Name, _gap, Operator.Word, _gap, Operator.Word),
@@ -396,8 +403,13 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
                 Keyword,
                 ("#pop", "stmt-tail"),
             ),
-            (_w("change"), Keyword, ("#pop", "stmt-tail", "field-ref")),
+            (_w("change"), Keyword, ("#pop", "change-tail", "field-ref")),
             default(("#pop", "stmt-tail")),
+        ],
+        # `on change FIELD from TEST to TEST;`
+        "change-tail": [
+            (_w("from", "to"), Keyword),
+            include("stmt-tail"),
         ],
         "qualify": [
             (_w("once", "every", "time"), Keyword),

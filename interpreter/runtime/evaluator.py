@@ -61,7 +61,17 @@ class Frame:
     ``context`` the campaign ``{{campaign.name}}`` names (the caller's, under parent
     context (M))."""
 
-    __slots__ = ("call_span", "campaign", "context", "depth", "fallback", "parent", "step", "tokens")
+    __slots__ = (
+        "call_span",
+        "campaign",
+        "context",
+        "depth",
+        "event",
+        "fallback",
+        "parent",
+        "step",
+        "tokens",
+    )
 
     def __init__(
         self,
@@ -79,6 +89,8 @@ class Frame:
         self.parent = parent
         self.call_span = call_span
         self.depth: int = 0 if parent is None else parent.depth + 1
+        # (previous, new) value of the field whose change started the flow; callees see it.
+        self.event: tuple[Value, Value] | None = None if parent is None else parent.event
         self.step: A.Step | None = None
 
 
@@ -175,6 +187,7 @@ class Interpreter:
             A.IsEmpty: self.e_is_empty,
             A.InPast: self.e_in_past,
             A.Membership: self.e_membership,
+            A.TriggerValue: self.e_trigger_value,
         }
         self._step: dict[type, Callable[[Any, Frame, Lead], None]] = {
             A.Set: self.s_set,
@@ -234,6 +247,9 @@ class Interpreter:
             return frame.context.name
         if p.namespace == "program":
             return frame.tokens.name if frame.tokens is not None else ""
+        if p.namespace == "trigger":
+            event = frame.event
+            return V.fmt(None if event is None else event[0] if p.name == "old" else event[1])
         raise CampaignError("R202", f"unknown token {p.text}", p.span)
 
     def token_value(self, name: str, frame: Frame, span: Any) -> Value:
@@ -323,6 +339,12 @@ class Interpreter:
     def e_in_past(self, e: A.InPast, frame: Frame, lead: Lead) -> Value:
         return V.in_past(self.eval(e.value, frame, lead), e.duration.delta, self.now)
 
+    def e_trigger_value(self, e: A.TriggerValue, frame: Frame, lead: Lead) -> Value:
+        event = frame.event
+        if event is None:
+            return None  # not started by a change (a test harness run, a request)
+        return event[0] if e.name == "old" else event[1]
+
     def e_membership(self, e: A.Membership, frame: Frame, lead: Lead) -> Value:
         name = self.e_str(e.name, frame, lead)
         if e.kind == "list":
@@ -376,6 +398,7 @@ class Interpreter:
                 return
             lead.fields[name] = value
             self.activity(lead, frame, "Change Data Value", field=name, old=old, new=value)
+            new_value: Value = value
         else:
             if value is None:
                 return
@@ -388,10 +411,11 @@ class Interpreter:
                 )
             lead.fields[name] = new
             self.activity(lead, frame, "Change Score", field=name, old=old, new=new, change=change)
+            new_value = new
             if not change:
                 return  # logged (Marketo shows a +0), but nothing changed: no 'change' event
         if name in self.change_triggers and self.scheduler is not None:
-            self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name)
+            self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name, values=(old, new_value))
 
     def coerce(self, name: str, value: Value, s: A.Set) -> Value:
         wanted = self.field_types.get(name)

@@ -12,8 +12,8 @@ case-insensitive; ``==`` is exact.
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal, InvalidOperation
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from camp.types import Value, type_of
@@ -270,6 +270,26 @@ def in_(a: Value, b: Value) -> bool:
 
 def not_in(a: Value, b: Value) -> bool:
     return not in_(a, _items(b, "not in"))
+
+
+def change_test(op: str, value: Value, operand: Value) -> bool:
+    """One ``from``/``to`` constraint of an ``on change`` trigger on the previous or
+    new ``value``: ``to 5`` / ``to "MQL"`` is ``is``; the others are the operators."""
+    if op == "is":
+        return is_(value, operand)
+    if op == "empty":
+        return is_empty(value)
+    if op == "not empty":
+        return not is_empty(value)
+    if op == "in":
+        return in_(value, operand)
+    if op == "not in":
+        return not_in(value, operand)
+    if op == "==":
+        return eq(value, operand)
+    if op == "!=":
+        return ne(value, operand)
+    return order(value, operand, op)
 
 
 def is_empty(value: Value) -> bool:

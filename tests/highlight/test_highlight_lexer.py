@@ -70,6 +70,9 @@ program "Webinar" <
     on status change in "Webinar";
     on change status;
     on change lead.`Job Title`;
+    on change score from < 50 to >= 50;
+    on change email from empty to not empty;
+    on change status to in [1, 2] from not in [3];
     on added to list "VIP";
     on form "F"; on page "/p"; on click "C"; on event "E"; on created; on requested;
     where status is not empty and list contains "x" or not email starts with "a";

@@ -40,7 +40,9 @@ NULL_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("op", "condition", "expected"), NULL_TABLE, ids=[r[1] for r in NULL_TABLE])
+@pytest.mark.parametrize(
+    ("op", "condition", "expected"), NULL_TABLE, ids=[r[1] for r in NULL_TABLE]
+)
 def test_operator_on_null(camp, op, condition, expected):
     s = camp(
         f"campaign Main < if {condition} then < set r = true; > else < set r = false; > >",
