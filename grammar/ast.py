@@ -337,6 +337,10 @@ class Wait:
     duration: Duration | None
     until: Expr | None
     span: Span
+    # ``wait until next monday at "09:00";``: weekday 0 = Monday, ``at`` the time of day
+    weekday: int | None = None
+    at: str | None = None
+    at_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,12 +520,17 @@ class Qualify:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """``schedule at "2026-12-01T09:00";`` or ``schedule every day at "02:00";``."""
+    """``schedule at "2026-12-01T09:00";`` or ``schedule every day at "02:00";``;
+    ``daily`` is true for every recurring schedule (``at`` is then a time of day):
+    every day, every ``weekday`` (0 = Monday), every month on ``monthday``."""
 
     at: str
     daily: bool
     span: Span
     at_span: Span
+    weekday: int | None = None
+    monthday: int | None = None
+    monthday_span: Span | None = None
 
 
 Clause = Union[On, Where, Qualify, Schedule]

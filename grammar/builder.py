@@ -42,6 +42,8 @@ RESERVED = frozenset(
     ]
 )
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 _TOKEN_RE = re.compile(r"\{\{(.*?)\}\}")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
@@ -355,6 +357,31 @@ class AstBuilder:
     def schedule_daily(self, c: list[Any]) -> A.Schedule:
         return A.Schedule(self.str_node(c[4]).plain, True, self.over(c), self.tok_span(c[4]))
 
+    def schedule_weekly(self, c: list[Any]) -> A.Schedule:
+        return A.Schedule(
+            self.str_node(c[4]).plain, True, self.over(c), self.tok_span(c[4]), weekday=c[2]
+        )
+
+    def schedule_monthly(self, c: list[Any]) -> A.Schedule:
+        day_tok: Token = c[4]
+        day = Decimal(str(day_tok))
+        if day != day.to_integral_value() or not 1 <= day <= 31:
+            self.error(
+                "a monthly schedule runs on a day of the month: a whole number from 1 to 31",
+                self.tok_span(day_tok),
+            )
+        return A.Schedule(
+            self.str_node(c[6]).plain,
+            True,
+            self.over(c),
+            self.tok_span(c[6]),
+            monthday=int(day),
+            monthday_span=self.tok_span(day_tok),
+        )
+
+    def weekday(self, c: list[Any]) -> int:
+        return WEEKDAYS.index(str(c[0]))
+
     def _trigger(self, kind: A.TriggerKind, c: list[Any]) -> A.Trigger:
         last = c[-1]
         arg: A.Str | A.FieldRef | None = None
@@ -454,6 +481,21 @@ class AstBuilder:
 
     def wait_until(self, c: list[Any]) -> A.Wait:
         return A.Wait(None, c[2], self.over(c))
+
+    def wait_weekday(self, c: list[Any]) -> A.Wait:
+        if str(c[2]) != "next":
+            self.error(
+                f"expected 'next' before the day: wait until next {WEEKDAYS[c[3]]} at \"HH:MM\";",
+                self.tok_span(c[2]),
+            )
+        return A.Wait(
+            None,
+            None,
+            self.over(c),
+            weekday=c[3],
+            at=self.str_node(c[5]).plain,
+            at_span=self.tok_span(c[5]),
+        )
 
     def webhook_step(self, c: list[Any]) -> A.WebhookCall:
         return A.WebhookCall(str(c[1]), self.over(c), self.tok_span(c[1]))

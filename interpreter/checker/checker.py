@@ -345,6 +345,17 @@ class Checker:
                     "executables run synchronously; move the wait into the caller, or use "
                     "'request'",
                 )
+            if (
+                step.at is not None
+                and step.at_span is not None
+                and parse_schedule_time(step.at, True) is None
+            ):
+                self.error(
+                    "E304",
+                    f"'{step.at}' is not a valid time of day",
+                    step.at_span,
+                    'write it as "HH:MM"',
+                )
             if step.until is not None:
                 t = self.infer(info, step.until)
                 if t not in (Type.DATE, Type.DATETIME, Type.TEXT, Type.ANY, Type.NULL):

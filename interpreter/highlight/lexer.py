@@ -107,6 +107,9 @@ OPERATOR_WORDS = frozenset(
     | {"empty", "past"}
 )
 PSEUDO_KEYWORDS = frozenset({"lead", "my"})  # `lead.FIELD`, `my.TOKEN`
+WEEKDAY_KEYWORDS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
 # `member of list "X"` / `member of program "P"` (`member` is a NAME to the parser,
 # so it stays a Name here).
 MEMBERSHIP_KEYWORDS = frozenset({"of"})
@@ -125,6 +128,7 @@ KEYWORD_TABLES: dict[str, frozenset[str]] = {
     "operator": OPERATOR_WORDS,
     "pseudo": PSEUDO_KEYWORDS,
     "membership": MEMBERSHIP_KEYWORDS,
+    "weekday": WEEKDAY_KEYWORDS,
 }
 
 #: The standard library's functions (language design §4). A call of one of
@@ -416,7 +420,7 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             include("stmt-tail"),
         ],
         "schedule": [
-            (_w("every", "day", "at"), Keyword),
+            (_kw({"every", "day", "at", "month", "on"} | WEEKDAY_KEYWORDS), Keyword),
             include("stmt-tail"),
         ],
         "callee": [
@@ -434,6 +438,12 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             include("stmt-tail"),
         ],
         "wait": [
+            # `wait until next monday at "09:00";` (`next` is a NAME to the parser)
+            (
+                rf"(until)(\s+)(next)(\s+)({_kw(WEEKDAY_KEYWORDS)})(\s+)(at){_END}",
+                bygroups(Keyword, Whitespace, Name, Whitespace, Keyword, Whitespace, Keyword),
+                ("#pop", "stmt-tail"),
+            ),
             (_w("until"), Keyword, ("#pop", "stmt-tail")),
             include("stmt-tail"),
         ],

@@ -17,6 +17,7 @@ from camp.checker.symbols import CampaignInfo, Kind, ProgramInfo, Symbols
 from camp.diagnostics import StackFrame
 from camp.grammar import ast as A
 from camp.runtime import values as V
+from camp.runtime.calendar import next_weekday_at
 from camp.runtime.values import CampaignError
 from camp.runtime.world import ActivityLog, Lead
 from camp.stdlib.registry import CallContext, FunctionError
@@ -525,6 +526,9 @@ class Interpreter:
     def s_wait(self, s: A.Wait, frame: Frame, lead: Lead) -> None:
         if s.duration is not None:
             until = self.now + s.duration.delta
+        elif s.weekday is not None:
+            assert s.at is not None
+            until = next_weekday_at(self.now, s.weekday, _dt.time.fromisoformat(s.at))
         else:
             assert s.until is not None
             when = V.as_datetime(self.eval(s.until, frame, lead), "'wait until'")

@@ -19,6 +19,7 @@ from camp.checker.loader import InputError
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.runtime.calendar import recurring
 from camp.runtime.evaluator import Interpreter, Limits
 from camp.runtime.leadio import Typer, read_events, read_leads, write_leads
 from camp.runtime.scheduler import Item, Scheduler
@@ -107,15 +108,9 @@ def schedule_times(
             if when >= start and (until is None or when <= until):
                 yield when
             continue
+        # every day / every WEEKDAY / every month on N; without --until: once
         at = _dt.time.fromisoformat(sch.at)
-        day = _dt.datetime.combine(start.date(), at)
-        if day < start:
-            day += _dt.timedelta(days=1)
-        while until is None or day <= until:
-            yield day
-            if until is None:
-                break  # without --until a daily schedule fires once
-            day += _dt.timedelta(days=1)
+        yield from recurring(at, start, until, sch.weekday, sch.monthday)
 
 
 def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:

@@ -87,6 +87,10 @@ program "Webinar" <
     qualify once every 2 months;
     schedule at "2026-12-01T09:00";
     schedule every day at "02:00";
+    schedule every monday at "08:00"; schedule every tuesday at "08:00";
+    schedule every wednesday at "08:00"; schedule every thursday at "08:00";
+    schedule every friday at "08:00"; schedule every saturday at "08:00";
+    schedule every month on 1 at "06:00";
     set status = 1 + 2 * 3 / 4 % 5 - -6;
     set score += 1;
     set `Job Title` -= 1;
@@ -101,6 +105,7 @@ program "Webinar" <
     wait 1 minute; wait 2 minutes; wait 1 hour; wait 3 hours; wait 1 day; wait 2 days;
     wait 1 week; wait 1 month;
     wait until date(created) > today();
+    wait until next sunday at "09:00";
     webhook Enrich;
     add to list "L";
     remove from list "L";

@@ -35,6 +35,7 @@ syn keyword campOperatorWord  and or not is
 " (`contains` is an option name for :syn keyword, so these are matches)
 syn match   campOperatorWord  /\<\%(in\|with\|contains\|starts\|ends\|between\|empty\|past\)\>/
 syn match   campOperatorWord  /\<member\s\+of\s\+\%(list\|program\)\>/
+syn keyword campDurationUnit  monday tuesday wednesday thursday friday saturday sunday
 syn keyword campBoolean       true false
 syn keyword campNull          null
 syn match   campLanguageVar   /\<\%(lead\|my\)\>/
