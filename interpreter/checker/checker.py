@@ -96,6 +96,7 @@ class Checker:
         self.programs: dict[str, ProgramInfo] = {}
         self.webhooks: dict[str, A.WebhookDecl] = {}
         self.names: dict[str, Span] = {}  # the shared campaign/webhook/program namespace
+        self._lists: dict[str, str] | None = None  # static list names, built on first use
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diags.append(Diagnostic(code, message, span, hint))
@@ -972,7 +973,6 @@ class Checker:
             for call in info.calls:
                 self.callers.setdefault(call.target, []).append((name, call.parent_tokens))
         self._contexts: dict[str, list[tuple[ProgramInfo, ...]]] = {}
-        self._lists: dict[str, str] | None = None
         self.retried: dict[str, Span] = {}  # executables called inside a retry: first call
         for module in self.modules:
             for item in module.items:
