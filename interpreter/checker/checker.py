@@ -554,9 +554,14 @@ class Checker:
                 if not any(name in p.tokens for p in chain)
             ]
             if missing:
-                ctx = missing[0][0] if missing[0] else None
-                where = f"program '{ctx.name}'" if ctx else "no program (top-level campaign)"
-                names = list(ctx.tokens) if ctx else []
+                chain = missing[0]
+                ctx = chain[0] if chain else None
+                where = (
+                    " nor in ".join(f"program '{p.name}'" for p in chain)
+                    if chain
+                    else "no program (top-level campaign)"
+                )
+                names = [n for p in chain for n in p.tokens]
                 self.error(
                     "E302",
                     f"undefined token {text}: not declared in {where}",

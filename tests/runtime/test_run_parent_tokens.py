@@ -52,3 +52,23 @@ def test_campaign_name_under_parent_context_passes_through_nested_calls(camp):
         campaign="Root",
     )
     assert moments(s) == ["Root", "Inner"]
+
+
+def test_a_token_neither_program_declares_is_e302_naming_both():
+    from camp.checker import check_sources
+
+    result = check_sources(
+        [
+            (
+                "main.camp",
+                'program "Caller" < campaign Main < on created; call Shared with parent tokens; > >\n'
+                'program "Lib" < token label = "x"; executable campaign Shared < moment "{{my.lable}}"; > >\n',
+            )
+        ]
+    )
+    [d] = [d for d in result.diagnostics if d.is_error]
+    assert (d.code, d.message, d.hint) == (
+        "E302",
+        "undefined token {{my.lable}}: not declared in program 'Caller' nor in program 'Lib'",
+        "did you mean 'label'?",
+    )
