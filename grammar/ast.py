@@ -22,6 +22,7 @@ __all__ = [
     "Binary",
     "CallStep",
     "Campaign",
+    "ChangeConstraint",
     "ChangeStatus",
     "Clause",
     "Const",
@@ -47,6 +48,7 @@ __all__ = [
     "ListExpr",
     "Literal",
     "MockWebhook",
+    "Membership",
     "Module",
     "Moment",
     "Not",
@@ -72,6 +74,7 @@ __all__ = [
     "TokenRef",
     "Trigger",
     "TriggerKind",
+    "TriggerValue",
     "Wait",
     "WebhookCall",
     "WebhookDecl",
@@ -97,6 +100,8 @@ class BinOp(Enum):
     NOT_CONTAINS = "not contains"
     STARTS_WITH = "starts with"
     ENDS_WITH = "ends with"
+    NOT_STARTS_WITH = "not starts with"
+    NOT_ENDS_WITH = "not ends with"
     IN = "in"
     NOT_IN = "not in"
     ADD = "+"
@@ -118,6 +123,8 @@ TEXT_TESTS = frozenset(
         BinOp.NOT_CONTAINS,
         BinOp.STARTS_WITH,
         BinOp.ENDS_WITH,
+        BinOp.NOT_STARTS_WITH,
+        BinOp.NOT_ENDS_WITH,
         BinOp.IN,
         BinOp.NOT_IN,
     }
@@ -177,6 +184,14 @@ class TokenRef:
     """A program token in an expression: ``my.points``."""
 
     name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerValue:
+    """``trigger.old`` / ``trigger.new``: the changed field's values in an 'on change' flow."""
+
+    name: str  # "old" | "new"
     span: Span
 
 
@@ -256,6 +271,17 @@ class InPast:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """``member of list "X"`` (kind ``list``), ``member of program "P"`` (``program``),
+    ``status in "P" is "S"`` (``status``, with ``status`` set)."""
+
+    kind: str
+    name: Str
+    status: Str | None
+    span: Span
+
+
 Expr = Union[
     Literal,
     Str,
@@ -269,6 +295,8 @@ Expr = Union[
     Between,
     IsEmpty,
     InPast,
+    Membership,
+    TriggerValue,
 ]
 
 
@@ -321,6 +349,10 @@ class Wait:
     duration: Duration | None
     until: Expr | None
     span: Span
+    # ``wait until next monday at "09:00";``: weekday 0 = Monday, ``at`` the time of day
+    weekday: int | None = None
+    at: str | None = None
+    at_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,16 +449,56 @@ class TriggerKind(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeConstraint:
+    """``from TEST`` / ``to TEST`` on an ``on change`` trigger: ``op`` is ``is``, a
+    comparison (``==`` ... ``>=``), ``in``, ``not in``, ``empty`` or ``not empty``."""
+
+    side: str  # "from" (the previous value) | "to" (the new value)
+    op: str
+    value: Expr | None  # None for empty / not empty
+    span: Span
+
+    def describe(self) -> str:
+        if self.value is None:
+            return f"{self.side} {self.op}"
+        shown = _show(self.value)
+        return f"{self.side} {shown}" if self.op == "is" else f"{self.side} {self.op} {shown}"
+
+
+def _show(e: Expr) -> str:
+    if isinstance(e, Literal):
+        if e.value is None:
+            return "null"
+        if isinstance(e.value, bool):
+            return "true" if e.value else "false"
+        return str(e.value)
+    if isinstance(e, Str):
+        return f'"{e.plain}"'
+    if isinstance(e, FieldRef):
+        return e.name
+    if isinstance(e, TokenRef):
+        return f"my.{e.name}"
+    if isinstance(e, Negate):
+        return f"-{_show(e.operand)}"
+    if isinstance(e, ListExpr):
+        return "[" + ", ".join(_show(i) for i in e.items) + "]"
+    return "(...)"
+
+
+@dataclass(frozen=True, slots=True)
 class Trigger:
     kind: TriggerKind
     argument: Str | FieldRef | None  # the form/page/email/list/program/event name, or the field
     span: Span
+    constraints: tuple[ChangeConstraint, ...] = ()  # 'on change' only
 
     def describe(self) -> str:
         if self.argument is None:
             return str(self.kind)
         if isinstance(self.argument, FieldRef):
-            return f"{self.kind} {self.argument.name}"
+            return " ".join(
+                [f"{self.kind} {self.argument.name}", *(c.describe() for c in self.constraints)]
+            )
         return f'{self.kind} "{self.argument.plain}"'
 
 
@@ -460,12 +532,17 @@ class Qualify:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """``schedule at "2026-12-01T09:00";`` or ``schedule every day at "02:00";``."""
+    """``schedule at "2026-12-01T09:00";`` or ``schedule every day at "02:00";``;
+    ``daily`` is true for every recurring schedule (``at`` is then a time of day):
+    every day, every ``weekday`` (0 = Monday), every month on ``monthday``."""
 
     at: str
     daily: bool
     span: Span
     at_span: Span
+    weekday: int | None = None
+    monthday: int | None = None
+    monthday_span: Span | None = None
 
 
 Clause = Union[On, Where, Qualify, Schedule]
@@ -558,6 +635,10 @@ class Program:
     name_span: Span
     statuses_spans: tuple[Span, ...] = ()
     tests: tuple[TestDecl, ...] = ()
+    # The progression step of each status (same length as ``statuses``): statuses
+    # grouped in parentheses share a step. Empty: each status is its own step.
+    steps: tuple[int, ...] = ()
+    success: tuple[Str, ...] = ()  # ``success "Attended";``: the success statuses
 
 
 # ---- tests (testing.md) ----------------------------------------------------

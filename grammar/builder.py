@@ -42,6 +42,8 @@ RESERVED = frozenset(
     ]
 )
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 _TOKEN_RE = re.compile(r"\{\{(.*?)\}\}")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
@@ -65,6 +67,22 @@ class _Branch:
         self.condition = condition
         self.body = body
         self.span = span
+
+
+class _Test:
+    __slots__ = ("op", "span", "value")
+
+    def __init__(self, op: str, value: A.Expr | None, span: Span) -> None:
+        self.op = op
+        self.value = value
+        self.span = span
+
+
+class _Success:
+    __slots__ = ("statuses",)
+
+    def __init__(self, statuses: tuple[A.Str, ...]) -> None:
+        self.statuses = statuses
 
 
 class _Args:
@@ -271,6 +289,8 @@ class AstBuilder:
         name = self.str_node(c[1]).plain
         tokens: list[A.TokenDecl] = []
         statuses: list[A.Str] = []
+        steps: list[int] = []
+        success: list[A.Str] = []
         campaigns: list[A.Campaign] = []
         tests: list[A.TestDecl] = []
         for item in c[3:-1]:
@@ -280,8 +300,13 @@ class AstBuilder:
                 campaigns.append(_in_program(item, name))
             elif isinstance(item, A.TestDecl):
                 tests.append(replace(item, program=name))
+            elif isinstance(item, _Success):
+                success.extend(item.statuses)
             else:
-                statuses.extend(item)
+                base = steps[-1] + 1 if steps else 0
+                for group_index, group in enumerate(item):
+                    statuses.extend(group)
+                    steps.extend([base + group_index] * len(group))
         return A.Program(
             name,
             tuple(tokens),
@@ -290,13 +315,22 @@ class AstBuilder:
             self.over(c),
             self.tok_span(c[1]),
             tests=tuple(tests),
+            steps=tuple(steps),
+            success=tuple(success),
         )
 
     def token_decl(self, c: list[Any]) -> A.TokenDecl:
         return A.TokenDecl(str(c[1]), c[3], self.over(c))
 
-    def statuses_decl(self, c: list[Any]) -> tuple[A.Str, ...]:
-        return tuple(self.str_node(t) for t in c[1:-1:2])
+    def statuses_decl(self, c: list[Any]) -> tuple[tuple[A.Str, ...], ...]:
+        # One tuple per progression step (a group in parentheses is one step).
+        return tuple(c[1:-1:2])
+
+    def status_step(self, c: list[Any]) -> tuple[A.Str, ...]:
+        return tuple(self.str_node(t) for t in c if isinstance(t, Token) and t.type == "STRING")
+
+    def success_decl(self, c: list[Any]) -> _Success:
+        return _Success(tuple(self.str_node(t) for t in c[1:-1:2]))
 
     def campaign_decl(self, c: list[Any]) -> A.Campaign:
         executable = c[0].type == "EXECUTABLE"
@@ -327,6 +361,31 @@ class AstBuilder:
     def schedule_daily(self, c: list[Any]) -> A.Schedule:
         return A.Schedule(self.str_node(c[4]).plain, True, self.over(c), self.tok_span(c[4]))
 
+    def schedule_weekly(self, c: list[Any]) -> A.Schedule:
+        return A.Schedule(
+            self.str_node(c[4]).plain, True, self.over(c), self.tok_span(c[4]), weekday=c[2]
+        )
+
+    def schedule_monthly(self, c: list[Any]) -> A.Schedule:
+        day_tok: Token = c[4]
+        day = Decimal(str(day_tok))
+        if day != day.to_integral_value() or not 1 <= day <= 31:
+            self.error(
+                "a monthly schedule runs on a day of the month: a whole number from 1 to 31",
+                self.tok_span(day_tok),
+            )
+        return A.Schedule(
+            self.str_node(c[6]).plain,
+            True,
+            self.over(c),
+            self.tok_span(c[6]),
+            monthday=int(day),
+            monthday_span=self.tok_span(day_tok),
+        )
+
+    def weekday(self, c: list[Any]) -> int:
+        return WEEKDAYS.index(str(c[0]))
+
     def _trigger(self, kind: A.TriggerKind, c: list[Any]) -> A.Trigger:
         last = c[-1]
         arg: A.Str | A.FieldRef | None = None
@@ -346,7 +405,36 @@ class AstBuilder:
         return self._trigger(A.TriggerKind.CLICK, c)
 
     def trigger_change(self, c: list[Any]) -> A.Trigger:
-        return self._trigger(A.TriggerKind.CHANGE, c)
+        constraints = tuple(x for x in c[2:] if isinstance(x, A.ChangeConstraint))
+        return A.Trigger(A.TriggerKind.CHANGE, c[1], self.over(c), constraints)
+
+    def _constraint(self, side: str, c: list[Any]) -> A.ChangeConstraint:
+        test: _Test = c[1]
+        return A.ChangeConstraint(side, test.op, test.value, self.span_of(c[0]).to(test.span))
+
+    def change_from(self, c: list[Any]) -> A.ChangeConstraint:
+        return self._constraint("from", c)
+
+    def change_to(self, c: list[Any]) -> A.ChangeConstraint:
+        return self._constraint("to", c)
+
+    def ct_is(self, c: list[Any]) -> _Test:
+        return _Test("is", c[0], self.over(c))
+
+    def ct_compare(self, c: list[Any]) -> _Test:
+        return _Test(str(c[0]), c[1], self.over(c))
+
+    def ct_empty(self, c: list[Any]) -> _Test:
+        return _Test("empty", None, self.over(c))
+
+    def ct_not_empty(self, c: list[Any]) -> _Test:
+        return _Test("not empty", None, self.over(c))
+
+    def ct_in(self, c: list[Any]) -> _Test:
+        return _Test("in", c[1], self.over(c))
+
+    def ct_not_in(self, c: list[Any]) -> _Test:
+        return _Test("not in", c[2], self.over(c))
 
     def trigger_created(self, c: list[Any]) -> A.Trigger:
         return self._trigger(A.TriggerKind.CREATED, c)
@@ -397,6 +485,21 @@ class AstBuilder:
 
     def wait_until(self, c: list[Any]) -> A.Wait:
         return A.Wait(None, c[2], self.over(c))
+
+    def wait_weekday(self, c: list[Any]) -> A.Wait:
+        if str(c[2]) != "next":
+            self.error(
+                f"expected 'next' before the day: wait until next {WEEKDAYS[c[3]]} at \"HH:MM\";",
+                self.tok_span(c[2]),
+            )
+        return A.Wait(
+            None,
+            None,
+            self.over(c),
+            weekday=c[3],
+            at=self.str_node(c[5]).plain,
+            at_span=self.tok_span(c[5]),
+        )
 
     def webhook_step(self, c: list[Any]) -> A.WebhookCall:
         return A.WebhookCall(str(c[1]), self.over(c), self.tok_span(c[1]))
@@ -601,6 +704,12 @@ class AstBuilder:
     def ends_with_op(self, c: list[Any]) -> A.Binary:
         return self._binary(A.BinOp.ENDS_WITH, c)
 
+    def not_starts_with_op(self, c: list[Any]) -> A.Binary:
+        return self._binary(A.BinOp.NOT_STARTS_WITH, c)
+
+    def not_ends_with_op(self, c: list[Any]) -> A.Binary:
+        return self._binary(A.BinOp.NOT_ENDS_WITH, c)
+
     def in_op(self, c: list[Any]) -> A.Binary:
         return self._binary(A.BinOp.IN, c)
 
@@ -612,6 +721,32 @@ class AstBuilder:
 
     def in_past_op(self, c: list[Any]) -> A.InPast:
         return A.InPast(c[0], c[3], self.over(c))
+
+    def status_in_op(self, c: list[Any]) -> A.Membership:
+        left = c[0]
+        if not (isinstance(left, A.FieldRef) and left.name == "status"):
+            self.error(
+                '\'in "..." is\' is the program status test: write \'status in "Program" is '
+                '"Status"\'',
+                self.span_of(left),
+                'to test a list, write e.g. \'country in ["US", "CA"]\'',
+            )
+        return A.Membership("status", self.str_node(c[2]), self.str_node(c[4]), self.over(c))
+
+    def _member(self, kind: str, c: list[Any]) -> A.Membership:
+        word: Token = c[0]
+        if str(word) != "member":
+            self.error(
+                f"'of {kind}' follows only 'member': write 'member of {kind} \"NAME\"'",
+                self.tok_span(word),
+            )
+        return A.Membership(kind, self.str_node(c[3]), None, self.over(c))
+
+    def member_of_list(self, c: list[Any]) -> A.Membership:
+        return self._member("list", c)
+
+    def member_of_program(self, c: list[Any]) -> A.Membership:
+        return self._member("program", c)
 
     def add_op(self, c: list[Any]) -> A.Binary:
         return self._binary(A.BinOp.ADD, c)
@@ -648,6 +783,25 @@ class AstBuilder:
 
     def token_ref(self, c: list[Any]) -> A.TokenRef:
         return A.TokenRef(str(c[2]), self.over(c))
+
+    def dotted_ref(self, c: list[Any]) -> A.Expr:
+        head, name = str(c[0]), str(c[2])
+        span = self.over(c)
+        if head == "trigger" and name in ("old", "new"):
+            return A.TriggerValue(name, span)
+        if head == "trigger":
+            self.error(
+                f"unknown 'trigger.{name}': an 'on change' flow has trigger.old and trigger.new",
+                span,
+            )
+        else:
+            self.error(
+                f"'{head}.{name}' is not a name: fields are written bare or as lead.FIELD, "
+                "tokens as my.NAME",
+                span,
+                "a field whose name has a dot is written in backquotes: `a.b`",
+            )
+        return A.Literal(None, span)
 
     def func_call(self, c: list[Any]) -> A.FuncCall:
         args: tuple[A.Expr, ...] = c[2].items if len(c) == 4 else ()

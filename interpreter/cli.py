@@ -533,7 +533,11 @@ def db_import(
             fail_input(f"--schema {display_path(schema)}: {len(result.errors)} check error(s)")
         typer = Typer(result.symbols)
         if result.symbols.closed:
-            types = {n: str(f.type) for n, f in result.symbols.fields.items() if n != "id"}
+            types = {
+                n: str(f.type)
+                for n, f in result.symbols.fields.items()
+                if n != "id" and not f.implicit
+            }
     new_workspace = not db_path.exists()
     lock = _lock_workspace(db_path, f"camp db import {file}")
     try:

@@ -57,6 +57,15 @@ def walk_steps(steps: Iterable[A.Step]) -> Iterator[A.Step]:
                 yield from walk_steps(step.else_body)
 
 
+def parent_chain(
+    chain: tuple[ProgramInfo, ...], own: ProgramInfo | None
+) -> tuple[ProgramInfo, ...]:
+    """A callee's token chain under ``with parent tokens``: the caller's, then its own."""
+    if own is None or own in chain:
+        return chain
+    return (*chain, own)
+
+
 def parse_schedule_time(text: str, daily: bool) -> _dt.datetime | _dt.time | None:
     try:
         if daily:
@@ -87,6 +96,7 @@ class Checker:
         self.programs: dict[str, ProgramInfo] = {}
         self.webhooks: dict[str, A.WebhookDecl] = {}
         self.names: dict[str, Span] = {}  # the shared campaign/webhook/program namespace
+        self._lists: dict[str, str] | None = None  # static list names, built on first use
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diags.append(Diagnostic(code, message, span, hint))
@@ -171,12 +181,24 @@ class Checker:
                 )
             tokens[tok.name] = tok
         statuses: list[str] = []
-        for st in program.statuses:
+        step: dict[str, int] = {}
+        for i, st in enumerate(program.statuses):
             if st.plain in statuses:
                 self.error("E305", f"duplicate status '{st.plain}'", st.span)
             else:
                 statuses.append(st.plain)
-        info = ProgramInfo(program, tokens, statuses)
+                step[st.plain] = program.steps[i] if program.steps else len(step)
+        success: set[str] = set()
+        for st in program.success:
+            if st.plain not in step:
+                self.error(
+                    "E306",
+                    f"success status '{st.plain}' is not a status of program '{program.name}'",
+                    st.span,
+                    suggest(st.plain, statuses) or "declare it in 'statuses' first",
+                )
+            success.add(st.plain)
+        info = ProgramInfo(program, tokens, statuses, step, frozenset(success))
         self.programs[program.name] = info
         for campaign in program.campaigns:
             self.collect_campaign(campaign, info)
@@ -274,7 +296,24 @@ class Checker:
     def check_trigger(self, info: CampaignInfo, t: A.Trigger) -> None:
         arg = t.argument
         if isinstance(arg, A.FieldRef):
-            self.field_type(arg)
+            ftype = self.field_type(arg)
+            for k in t.constraints:
+                if k.value is None:
+                    continue
+                vtype = self.infer(info, k.value, list_ok=k.op in ("in", "not in"))
+                if k.op in ("in", "not in"):
+                    if vtype not in (Type.LIST, Type.ANY):
+                        self.error("E304", f"'{k.op}' needs a list, not {vtype}", k.value.span)
+                    continue
+                known = ftype not in (Type.ANY, Type.NULL) and vtype not in (Type.ANY, Type.NULL)
+                if known and not compatible(ftype, vtype):
+                    self.error(
+                        "E304",
+                        f"'{k.side}' of {ftype} field '{arg.name}' compared with {vtype}",
+                        k.value.span,
+                    )
+                elif known and k.op in ("<", "<=", ">", ">=") and ftype is Type.BOOLEAN:
+                    self.error("E304", f"'{k.op}' does not order booleans", k.span)
         elif isinstance(arg, A.Str):
             self.check_str(info, arg)
             if t.kind is A.TriggerKind.STATUS_CHANGE and arg.plain not in self.programs:
@@ -320,6 +359,17 @@ class Checker:
                     step.span,
                     "executables run synchronously; move the wait into the caller, or use "
                     "'request'",
+                )
+            if (
+                step.at is not None
+                and step.at_span is not None
+                and parse_schedule_time(step.at, True) is None
+            ):
+                self.error(
+                    "E304",
+                    f"'{step.at}' is not a valid time of day",
+                    step.at_span,
+                    'write it as "HH:MM"',
                 )
             if step.until is not None:
                 t = self.infer(info, step.until)
@@ -395,6 +445,19 @@ class Checker:
                 f"cannot set {ftype} field '{step.field.name}' to a {vtype}",
                 step.value.span,
             )
+        elif (
+            isinstance(step.value, A.Str)
+            and step.value.is_plain
+            and step.value.plain.strip().casefold() == "null"
+        ):
+            # Marketo users type NULL into Change Data Value to clear a field.
+            self.error(
+                "W104",
+                f"'set {step.field.name} = \"{step.value.plain}\";' sets the text "
+                f'"{step.value.plain}", it does not clear the field',
+                step.value.span,
+                f"write 'set {step.field.name} = null;' to clear it",
+            )
 
     def check_call(self, info: CampaignInfo, step: A.CallStep, in_retry: bool) -> None:
         target = self.campaigns.get(step.target)
@@ -420,6 +483,8 @@ class Checker:
                 hint,
             )
             return
+        if in_retry and info.file not in self.library_files:
+            self.retried.setdefault(step.target, step.span)
         if in_retry and target.qualify is A.QualifyRule.ONCE:
             self.error(
                 "W103",
@@ -497,11 +562,20 @@ class Checker:
         self, info: CampaignInfo, namespace: str, name: str, span: Span, text: str
     ) -> None:
         if namespace == "my":
-            missing = [p for p in self.token_contexts(info) if p is None or name not in p.tokens]
+            missing = [
+                chain
+                for chain in self.token_contexts(info)
+                if not any(name in p.tokens for p in chain)
+            ]
             if missing:
-                ctx = missing[0]
-                where = f"program '{ctx.name}'" if ctx else "no program (top-level campaign)"
-                names = list(ctx.tokens) if ctx else []
+                chain = missing[0]
+                ctx = chain[0] if chain else None
+                where = (
+                    " nor in ".join(f"program '{p.name}'" for p in chain)
+                    if chain
+                    else "no program (top-level campaign)"
+                )
+                names = [n for p in chain for n in p.tokens]
                 self.error(
                     "E302",
                     f"undefined token {text}: not declared in {where}",
@@ -519,13 +593,23 @@ class Checker:
                     span,
                     suggest(name, self.fields),
                 )
+        elif namespace == "trigger":
+            if name not in ("old", "new"):
+                self.error(
+                    "E302",
+                    f"undefined token {text}",
+                    span,
+                    "write {{trigger.old}} or {{trigger.new}}",
+                )
+            else:
+                self.trigger_value_type(info, text, span)
         elif namespace == "campaign":
             if name != "name":
                 self.error("E302", f"undefined token {text}", span, "write {{campaign.name}}")
         elif namespace == "program":
             if name != "name":
                 self.error("E302", f"undefined token {text}", span, "write {{program.name}}")
-            elif info.program is None and all(p is None for p in self.token_contexts(info)):
+            elif info.program is None and not any(self.token_contexts(info)):
                 self.error(
                     "E302",
                     f"{text} used outside a program",
@@ -537,27 +621,30 @@ class Checker:
                 "E302",
                 f"undefined token {text}",
                 span,
-                "tokens are {{my.NAME}}, {{lead.FIELD}}, {{campaign.name}} and {{program.name}}",
+                "tokens are {{my.NAME}}, {{lead.FIELD}}, {{campaign.name}}, {{program.name}} "
+                "and {{trigger.old}}/{{trigger.new}}",
             )
 
-    def token_contexts(self, info: CampaignInfo) -> list[ProgramInfo | None]:
-        """The programs whose tokens a campaign may see at run time."""
+    def token_contexts(self, info: CampaignInfo) -> list[tuple[ProgramInfo, ...]]:
+        """The token lookup chains a campaign may run with: each is the programs whose
+        tokens it sees, first match wins. Under ``with parent tokens`` the caller's chain
+        comes first and the campaign's own program is the fallback (M)."""
         cached = self._contexts.get(info.name)
         if cached is not None:
             return cached
-        self._contexts[info.name] = [info.program]  # guards against call cycles
-        contexts: list[ProgramInfo | None] = []
+        own: tuple[ProgramInfo, ...] = (info.program,) if info.program is not None else ()
+        self._contexts[info.name] = [own]  # guards against call cycles
+        contexts: list[tuple[ProgramInfo, ...]] = []
         callers = self.callers.get(info.name, [])
-        if info.kind is not Kind.EXECUTABLE or any(not parent for _, parent in callers):
-            contexts.append(info.program)
-        if info.kind is Kind.EXECUTABLE and not callers:
-            contexts.append(info.program)  # run directly (a test harness)
+        if info.kind is not Kind.EXECUTABLE or not callers:
+            contexts.append(own)  # its own context (or run directly: a test harness)
+        if any(not parent for _, parent in callers):
+            contexts.append(own)
         for caller, parent in callers:
             if parent:
-                for ctx in self.token_contexts(self.campaigns[caller]):
-                    if ctx not in contexts:
-                        contexts.append(ctx)
-        result = list(dict.fromkeys(contexts)) if contexts else [info.program]
+                for chain in self.token_contexts(self.campaigns[caller]):
+                    contexts.append(parent_chain(chain, info.program))
+        result = list(dict.fromkeys(contexts))
         self._contexts[info.name] = result
         return result
 
@@ -594,9 +681,10 @@ class Checker:
         if isinstance(e, A.TokenRef):
             self.check_token(info, "my", e.name, e.span, f"my.{e.name}")
             types = {
-                type_of(p.tokens[e.name].value.value)
-                for p in self.token_contexts(info)
-                if p is not None and e.name in p.tokens
+                type_of(found.tokens[e.name].value.value)
+                for chain in self.token_contexts(info)
+                for found in [next((p for p in chain if e.name in p.tokens), None)]
+                if found is not None
             }
             return types.pop() if len(types) == 1 else Type.ANY
         if isinstance(e, A.ListExpr):
@@ -625,6 +713,11 @@ class Checker:
             if t not in (Type.DATE, Type.DATETIME, Type.ANY, Type.NULL):
                 self.error("E304", f"'in past' needs a date or datetime, not {t}", e.value.span)
             return Type.BOOLEAN
+        if isinstance(e, A.TriggerValue):
+            return self.trigger_value_type(info, f"trigger.{e.name}", e.span)
+        if isinstance(e, A.Membership):
+            self.check_membership(info, e)
+            return Type.BOOLEAN
         if isinstance(e, A.Between):
             parts = [self.infer(info, x) for x in (e.value, e.low, e.high)]
             known = {t for t in parts if t not in (Type.ANY, Type.NULL)}
@@ -636,6 +729,80 @@ class Checker:
                 )
             return Type.BOOLEAN
         return self.infer_binary(info, e)
+
+    def trigger_value_type(self, info: CampaignInfo, text: str, span: Span) -> Type:
+        """trigger.old / trigger.new: the type of the field an 'on change' trigger names
+        (ANY when the campaign listens to several fields, or is an executable)."""
+        if info.kind is Kind.EXECUTABLE:
+            return Type.ANY  # its caller's trigger values, when a change started it
+        fields = {
+            t.argument.name
+            for t in info.triggers
+            if t.kind is A.TriggerKind.CHANGE and isinstance(t.argument, A.FieldRef)
+        }
+        if not fields:
+            self.error(
+                "E302",
+                f"{text} is only set in a campaign triggered by 'on change FIELD'",
+                span,
+                f"add 'on change FIELD;' to campaign '{info.name}'",
+            )
+            return Type.ANY
+        if len(fields) > 1:
+            return Type.ANY
+        found = self.fields.get(next(iter(fields)))
+        return found.type if found is not None else Type.ANY
+
+    def check_membership(self, info: CampaignInfo, e: A.Membership) -> None:
+        self.check_str(info, e.name)
+        if e.status is not None:
+            self.check_str(info, e.status)
+        if not e.name.is_plain:
+            return  # a name with tokens is known at run time only
+        name = e.name.plain
+        if e.kind == "list":
+            known = self.list_names()
+            close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.6)
+            if name.casefold() not in known and close:
+                # Lists are free-form (leads may arrive on them), so only a probable typo
+                # of a list some campaign does use is worth a warning.
+                self.error(
+                    "W106",
+                    f"no campaign adds leads to list '{name}'",
+                    e.name.span,
+                    f"did you mean '{known[close[0]]}'?",
+                )
+            return
+        program = self.programs.get(name)
+        if program is None:
+            self.error(
+                "E306", f"undefined program '{name}'", e.name.span, suggest(name, self.programs)
+            )
+            return
+        if e.status is not None and e.status.is_plain:
+            wanted = e.status.plain
+            if wanted.casefold() not in {st.casefold() for st in program.statuses}:
+                statuses = ", ".join(f'"{st}"' for st in program.statuses) or "none declared"
+                self.error(
+                    "E306",
+                    f"'{wanted}' is not a status of program '{program.name}'",
+                    e.status.span,
+                    suggest(wanted, program.statuses) or f"its statuses are: {statuses}",
+                )
+
+    def list_names(self) -> dict[str, str]:
+        """Every static list a step or trigger names (case-folded -> as written)."""
+        if self._lists is None:
+            names: dict[str, str] = {}
+            for c in self.campaigns.values():
+                for t in c.triggers:
+                    if t.kind is A.TriggerKind.ADDED_TO_LIST and isinstance(t.argument, A.Str):
+                        names.setdefault(t.argument.plain.casefold(), t.argument.plain)
+                for step in walk_steps(c.steps):
+                    if isinstance(step, A.AddToList):
+                        names.setdefault(step.list_name.plain.casefold(), step.list_name.plain)
+            self._lists = names
+        return self._lists
 
     def infer_binary(self, info: CampaignInfo, e: A.Binary) -> Type:
         op = e.op
@@ -783,6 +950,26 @@ class Checker:
                         "the chain (or raise the limit with --max-depth)",
                     )
 
+    def check_default_qualify(self) -> None:
+        """W105: an executable a ``retry`` calls relies on Camp's 'every time' default,
+        a departure from Marketo (whose default is once)."""
+        for name, call_span in self.retried.items():
+            target = self.campaigns.get(name)
+            if (
+                target is None
+                or target.kind is not Kind.EXECUTABLE
+                or target.file in self.library_files
+                or any(isinstance(cl, A.Qualify) for cl in target.decl.clauses)
+            ):
+                continue
+            self.error(
+                "W105",
+                f"executable '{name}' has no 'qualify' clause and is retried (at {call_span}): "
+                "Camp runs executables every time by default, Marketo's default is once",
+                target.decl.name_span,
+                "write 'qualify every time;' in it to make the rule explicit",
+            )
+
     def check_unused(self) -> None:
         for name, info in self.campaigns.items():
             if info.kind is not Kind.EXECUTABLE or self.callers.get(name):
@@ -804,7 +991,8 @@ class Checker:
         for name, info in self.campaigns.items():
             for call in info.calls:
                 self.callers.setdefault(call.target, []).append((name, call.parent_tokens))
-        self._contexts: dict[str, list[ProgramInfo | None]] = {}
+        self._contexts: dict[str, list[tuple[ProgramInfo, ...]]] = {}
+        self.retried: dict[str, Span] = {}  # executables called inside a retry: first call
         for module in self.modules:
             for item in module.items:
                 if isinstance(item, A.WebhookDecl):
@@ -816,6 +1004,7 @@ class Checker:
         TestChecker(self).run()
         self.check_graph()
         self.check_unused()
+        self.check_default_qualify()
         symbols = Symbols(
             self.campaigns,
             self.programs,
@@ -835,7 +1024,12 @@ class Checker:
             if s is None:
                 continue
             for part in s.parts:
-                if isinstance(part, A.Interp) and part.namespace not in ("lead", "campaign", "my"):
+                if isinstance(part, A.Interp) and part.namespace not in (
+                    "lead",
+                    "campaign",
+                    "my",
+                    "trigger",
+                ):
                     # my.* tokens resolve in the calling campaign's program at run time
                     self.error("E302", f"undefined token {part.text}", part.span)
                 elif (

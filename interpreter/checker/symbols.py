@@ -27,12 +27,19 @@ class FieldInfo:
     default: Value
     span: Span | None  # None for the built-in fields
     read_only: bool = False
+    # An implicit field reads as its default when a lead has no value, but is not
+    # stored (nor written to --out) until the input or a step gives it one.
+    implicit: bool = False
 
+
+# Marketo's e-mail blocking flags (M): every lead has them, false unless set.
+BLOCKING_FIELDS = ("marketing_suspended", "email_invalid", "black_listed")
 
 BUILTIN_FIELDS = (
     FieldInfo("id", Type.NUMBER, None, None, read_only=True),
     FieldInfo("email", Type.TEXT, None, None),
     FieldInfo("unsubscribed", Type.BOOLEAN, False, None),
+    *(FieldInfo(name, Type.BOOLEAN, False, None, implicit=True) for name in BLOCKING_FIELDS),
 )
 
 
@@ -41,6 +48,8 @@ class ProgramInfo:
     decl: A.Program
     tokens: dict[str, A.TokenDecl]
     statuses: list[str]  # progression order
+    step: dict[str, int] = field(default_factory=dict)  # status -> progression step
+    success: frozenset[str] = frozenset()  # the success statuses (M)
 
     @property
     def name(self) -> str:

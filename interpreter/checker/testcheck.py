@@ -137,7 +137,7 @@ class TestChecker:
     def check_test(self, test: A.TestDecl) -> None:
         c = self.c
         info = flow_info(test, c.programs)
-        c._contexts[info.name] = [info.program]
+        c._contexts[info.name] = [(info.program,) if info.program is not None else ()]
         seen_step = seen_lead = False
         for item in test.body:
             if isinstance(item, A.TestLead | A.TestAt):

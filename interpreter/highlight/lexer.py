@@ -56,7 +56,7 @@ __all__ = ["KEYWORD_TABLES", "STDLIB_FUNCTIONS", "CampLexer"]
 
 NAMESPACE_KEYWORDS = frozenset({"import"})
 DECLARATION_KEYWORDS = frozenset(
-    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses", "test"}
+    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses", "success", "test"}
 )
 WEBHOOK_KEYWORDS = frozenset({"url", "method", "header", "body", "response"})
 CLAUSE_KEYWORDS = frozenset({"on", "where", "qualify", "schedule", "once", "every", "time", "at"})
@@ -111,6 +111,12 @@ PSEUDO_KEYWORDS = frozenset({"lead", "my"})  # `lead.FIELD`, `my.TOKEN`
 TEST_KEYWORDS = frozenset(
     {"fire", "advance", "mock", "returns", "expect", "activity", "no", "error"}
 )
+WEEKDAY_KEYWORDS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+# `member of list "X"` / `member of program "P"` (`member` is a NAME to the parser,
+# so it stays a Name here).
+MEMBERSHIP_KEYWORDS = frozenset({"of"})
 
 #: Every keyword the lexer knows, by category (category -> words).
 KEYWORD_TABLES: dict[str, frozenset[str]] = {
@@ -126,6 +132,8 @@ KEYWORD_TABLES: dict[str, frozenset[str]] = {
     "operator": OPERATOR_WORDS,
     "pseudo": PSEUDO_KEYWORDS,
     "test": TEST_KEYWORDS,
+    "membership": MEMBERSHIP_KEYWORDS,
+    "weekday": WEEKDAY_KEYWORDS,
 }
 
 #: The standard library's functions (language design §4). A call of one of
@@ -233,6 +241,17 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             (
                 rf"(my)(\s*)(\.)(\s*)({NAME})",
                 bygroups(Keyword.Pseudo, Whitespace, Punctuation, Whitespace, Name.Variable),
+            ),
+            # trigger.old / trigger.new (`trigger` is a NAME to the parser)
+            (
+                rf"(trigger)(\s*)(\.)(\s*)(old|new){_END}",
+                bygroups(
+                    Name.Builtin.Pseudo, Whitespace, Punctuation, Whitespace, Name.Builtin.Pseudo
+                ),
+            ),
+            (
+                rf"(member)({_GAP}+)(of)({_GAP}+)(list|program){_END}",
+                bygroups(Name, _gap, Operator.Word, _gap, Operator.Word),
             ),
             (_kw(CONSTANT_KEYWORDS), Keyword.Constant),
             (_kw(OPERATOR_WORDS), Operator.Word),
@@ -348,7 +367,7 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
                 bygroups(Keyword.Declaration, Whitespace, Name.Variable),
                 "stmt-tail",
             ),
-            (_w("token", "statuses"), Keyword.Declaration, "stmt-tail"),
+            (_w("token", "statuses", "success"), Keyword.Declaration, "stmt-tail"),
             include("campaign-decl"),
             (_w("test"), Keyword.Declaration, "campaign-head"),
             (r";", Punctuation),
@@ -435,15 +454,20 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
                 Keyword,
                 ("#pop", "stmt-tail"),
             ),
-            (_w("change"), Keyword, ("#pop", "stmt-tail", "field-ref")),
+            (_w("change"), Keyword, ("#pop", "change-tail", "field-ref")),
             default(("#pop", "stmt-tail")),
+        ],
+        # `on change FIELD from TEST to TEST;`
+        "change-tail": [
+            (_w("from", "to"), Keyword),
+            include("stmt-tail"),
         ],
         "qualify": [
             (_w("once", "every", "time"), Keyword),
             include("stmt-tail"),
         ],
         "schedule": [
-            (_w("every", "day", "at"), Keyword),
+            (_kw({"every", "day", "at", "month", "on"} | WEEKDAY_KEYWORDS), Keyword),
             include("stmt-tail"),
         ],
         "callee": [
@@ -461,6 +485,12 @@ class CampLexer(RegexLexer):  # type: ignore[misc, unused-ignore]
             include("stmt-tail"),
         ],
         "wait": [
+            # `wait until next monday at "09:00";` (`next` is a NAME to the parser)
+            (
+                rf"(until)(\s+)(next)(\s+)({_kw(WEEKDAY_KEYWORDS)})(\s+)(at){_END}",
+                bygroups(Keyword, Whitespace, Name, Whitespace, Keyword, Whitespace, Keyword),
+                ("#pop", "stmt-tail"),
+            ),
             (_w("until"), Keyword, ("#pop", "stmt-tail")),
             include("stmt-tail"),
         ],

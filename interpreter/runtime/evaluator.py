@@ -17,6 +17,7 @@ from camp.checker.symbols import CampaignInfo, Kind, ProgramInfo, Symbols
 from camp.diagnostics import StackFrame
 from camp.grammar import ast as A
 from camp.runtime import values as V
+from camp.runtime.calendar import next_weekday_at
 from camp.runtime.values import CampaignError
 from camp.runtime.world import ActivityLog, Lead
 from camp.stdlib.registry import CallContext, FunctionError
@@ -56,7 +57,22 @@ class Suspend(Exception):
 
 
 class Frame:
-    __slots__ = ("call_span", "campaign", "depth", "parent", "step", "tokens")
+    """``tokens`` is the program whose tokens the frame sees first; ``fallback`` the
+    programs tried next (a callee's own program under ``with parent tokens`` (M));
+    ``context`` the campaign ``{{campaign.name}}`` names (the caller's, under parent
+    context (M))."""
+
+    __slots__ = (
+        "call_span",
+        "campaign",
+        "context",
+        "depth",
+        "event",
+        "fallback",
+        "parent",
+        "step",
+        "tokens",
+    )
 
     def __init__(
         self,
@@ -64,13 +80,31 @@ class Frame:
         tokens: ProgramInfo | None,
         parent: Frame | None,
         call_span: Any,
+        fallback: tuple[ProgramInfo, ...] = (),
+        context: CampaignInfo | None = None,
     ) -> None:
         self.campaign = campaign
         self.tokens = tokens
+        self.fallback = fallback
+        self.context = context if context is not None else campaign
         self.parent = parent
         self.call_span = call_span
         self.depth: int = 0 if parent is None else parent.depth + 1
+        # (previous, new) value of the field whose change started the flow; callees see it.
+        self.event: tuple[Value, Value] | None = None if parent is None else parent.event
         self.step: A.Step | None = None
+
+
+def token_chain(
+    first: ProgramInfo | None, rest: tuple[ProgramInfo, ...], own: ProgramInfo | None
+) -> tuple[ProgramInfo, ...]:
+    """The programs a callee looks tokens up in under ``with parent tokens``: the
+    caller's chain, then the callee's own program (M: Marketo falls back to the
+    executable's own token when the parent context lacks it)."""
+    chain = ((first,) if first is not None else ()) + rest
+    if own is not None and own not in chain:
+        chain = (*chain, own)
+    return chain
 
 
 _BINARY: dict[A.BinOp, Callable[[Value, Value], Value]] = {
@@ -91,6 +125,8 @@ _BINARY: dict[A.BinOp, Callable[[Value, Value], Value]] = {
     A.BinOp.NOT_CONTAINS: V.not_contains,
     A.BinOp.STARTS_WITH: V.starts_with,
     A.BinOp.ENDS_WITH: V.ends_with,
+    A.BinOp.NOT_STARTS_WITH: V.not_starts_with,
+    A.BinOp.NOT_ENDS_WITH: V.not_ends_with,
     A.BinOp.IN: V.in_,
     A.BinOp.NOT_IN: V.not_in,
 }
@@ -122,6 +158,10 @@ class Interpreter:
         self.cascade = 0  # trigger-cascade depth of the flow being run
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
+        # Built-in flags that read as their default (false) on a lead without a value.
+        self.implicit: dict[str, Value] = {
+            n: f.default for n, f in symbols.fields.items() if f.implicit
+        }
         self.functions = dict(symbols.functions)
         self._const_lists: dict[
             int, V.ConstList
@@ -147,6 +187,8 @@ class Interpreter:
             A.Between: self.e_between,
             A.IsEmpty: self.e_is_empty,
             A.InPast: self.e_in_past,
+            A.Membership: self.e_membership,
+            A.TriggerValue: self.e_trigger_value,
         }
         self._step: dict[type, Callable[[Any, Frame, Lead], None]] = {
             A.Set: self.s_set,
@@ -196,18 +238,27 @@ class Interpreter:
 
     def token_text(self, p: A.Interp, frame: Frame, lead: Lead) -> str:
         if p.namespace == "lead":
-            return V.fmt(lead.fields.get(p.name) if p.name != "id" else Decimal(lead.id))
+            if p.name == "id":
+                return V.fmt(Decimal(lead.id))
+            value = lead.fields.get(p.name)
+            return V.fmt(self.implicit.get(p.name) if value is None else value)
         if p.namespace == "my":
             return V.fmt(self.token_value(p.name, frame, p.span))
         if p.namespace == "campaign":
-            return frame.campaign.name
+            return frame.context.name
         if p.namespace == "program":
             return frame.tokens.name if frame.tokens is not None else ""
+        if p.namespace == "trigger":
+            event = frame.event
+            return V.fmt(None if event is None else event[0] if p.name == "old" else event[1])
         raise CampaignError("R202", f"unknown token {p.text}", p.span)
 
     def token_value(self, name: str, frame: Frame, span: Any) -> Value:
         program = frame.tokens
         if program is None or name not in program.tokens:
+            for other in frame.fallback:
+                if name in other.tokens:
+                    return other.tokens[name].value.value
             where = f"program '{program.name}'" if program else "no program"
             raise CampaignError("R202", f"token my.{name} is not defined in {where}", span)
         return program.tokens[name].value.value
@@ -215,7 +266,10 @@ class Interpreter:
     def e_field(self, e: A.FieldRef, frame: Frame, lead: Lead) -> Value:
         if e.name == "id":
             return Decimal(lead.id)
-        return lead.fields.get(e.name)
+        value = lead.fields.get(e.name)
+        if value is None:
+            return self.implicit.get(e.name)  # the blocking flags read as false
+        return value
 
     def e_token(self, e: A.TokenRef, frame: Frame, lead: Lead) -> Value:
         return self.token_value(e.name, frame, e.span)
@@ -286,6 +340,21 @@ class Interpreter:
     def e_in_past(self, e: A.InPast, frame: Frame, lead: Lead) -> Value:
         return V.in_past(self.eval(e.value, frame, lead), e.duration.delta, self.now)
 
+    def e_trigger_value(self, e: A.TriggerValue, frame: Frame, lead: Lead) -> Value:
+        event = frame.event
+        if event is None:
+            return None  # not started by a change (a test harness run, a request)
+        return event[0] if e.name == "old" else event[1]
+
+    def e_membership(self, e: A.Membership, frame: Frame, lead: Lead) -> Value:
+        name = self.e_str(e.name, frame, lead)
+        if e.kind == "list":
+            return V.member_of_list(lead.lists, name)
+        if e.kind == "program":
+            return V.member_of_program(lead.statuses, name)
+        assert e.status is not None
+        return V.status_is(lead.statuses, name, self.e_str(e.status, frame, lead))
+
     # ---- steps -----------------------------------------------------------------
 
     def run_block(
@@ -330,6 +399,7 @@ class Interpreter:
                 return
             lead.fields[name] = value
             self.activity(lead, frame, "Change Data Value", field=name, old=old, new=value)
+            new_value: Value = value
         else:
             if value is None:
                 return
@@ -342,10 +412,11 @@ class Interpreter:
                 )
             lead.fields[name] = new
             self.activity(lead, frame, "Change Score", field=name, old=old, new=new, change=change)
+            new_value = new
             if not change:
                 return  # logged (Marketo shows a +0), but nothing changed: no 'change' event
         if name in self.change_triggers and self.scheduler is not None:
-            self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name)
+            self.scheduler.raise_event(lead, A.TriggerKind.CHANGE, name, values=(old, new_value))
 
     def coerce(self, name: str, value: Value, s: A.Set) -> Value:
         wanted = self.field_types.get(name)
@@ -370,8 +441,13 @@ class Interpreter:
 
     def s_call(self, s: A.CallStep, frame: Frame, lead: Lead) -> None:
         target = self.symbols.campaigns[s.target]
-        tokens = frame.tokens if s.parent_tokens else target.program
-        callee = Frame(target, tokens, frame, s.span)
+        if s.parent_tokens:
+            chain = token_chain(frame.tokens, frame.fallback, target.program)
+            callee = Frame(
+                target, chain[0] if chain else None, frame, s.span, chain[1:], frame.context
+            )
+        else:
+            callee = Frame(target, target.program, frame, s.span)
         if callee.depth > self.symbols.max_depth:
             raise CampaignError(
                 "R203",
@@ -430,15 +506,17 @@ class Interpreter:
             self.activity(lead, frame, "Send Email", email=name)
 
     def blocked(self, lead: Lead, operational: bool) -> str | None:
-        if not operational and lead.fields.get("unsubscribed") is True:
-            return "unsubscribed"
-        email = lead.fields.get("email")
-        if email is None or (isinstance(email, str) and not email.strip()):
-            return "no email address"
-        fn = self.functions.get("is_valid_email")
-        if fn is not None and not fn.impl(CallContext(self.now), email):
-            return "invalid email address"
-        return None
+        """Why Marketo would not send (M): black listed, unsubscribed, marketing
+        suspended, email invalid, no or an invalid address. An operational e-mail
+        ignores only unsubscribed and marketing suspended."""
+        return V.email_blocked(
+            lead.fields,
+            operational,
+            lambda email: bool(
+                (fn := self.functions.get("is_valid_email")) is None
+                or fn.impl(CallContext(self.now), email)
+            ),
+        )
 
     def s_send_alert(self, s: A.SendAlert, frame: Frame, lead: Lead) -> None:
         name = V.fmt(self.eval(s.alert, frame, lead))
@@ -448,6 +526,9 @@ class Interpreter:
     def s_wait(self, s: A.Wait, frame: Frame, lead: Lead) -> None:
         if s.duration is not None:
             until = self.now + s.duration.delta
+        elif s.weekday is not None:
+            assert s.at is not None
+            until = next_weekday_at(self.now, s.weekday, _dt.time.fromisoformat(s.at))
         else:
             assert s.until is not None
             when = V.as_datetime(self.eval(s.until, frame, lead), "'wait until'")
@@ -486,10 +567,7 @@ class Interpreter:
             program = self.symbols.programs[V.fmt(self.eval(s.program, frame, lead))]
         new = V.fmt(self.eval(s.status, frame, lead))
         old = lead.statuses.get(program.name)
-        order = program.statuses
-        applied = old is None or (
-            new in order and old in order and order.index(new) > order.index(old)
-        )
+        applied = V.status_move_applies(program.step, old, new)
         if applied:
             lead.statuses[program.name] = new
         self.activity(
@@ -500,6 +578,7 @@ class Interpreter:
             old=old,
             new=new,
             applied=applied,
+            success=applied and new in program.success,
         )
         if applied and self.scheduler is not None:
             self.scheduler.raise_event(lead, A.TriggerKind.STATUS_CHANGE, program.name.casefold())

@@ -39,14 +39,20 @@ class Typer:
 
     def __init__(self, symbols: Symbols) -> None:
         self.types = {n: f.type for n, f in symbols.fields.items()} if symbols.closed else {}
-        self.defaults = {n: f.default for n, f in symbols.fields.items() if f.default is not None}
+        self.defaults = {
+            n: f.default
+            for n, f in symbols.fields.items()
+            if f.default is not None and not f.implicit
+        }
 
     @classmethod
     def by_look(cls) -> Typer:
         """Without a schema: cells typed by their look, built-in defaults (``unsubscribed``)."""
         typer = cls.__new__(cls)
         typer.types = {}
-        typer.defaults = {f.name: f.default for f in BUILTIN_FIELDS if f.default is not None}
+        typer.defaults = {
+            f.name: f.default for f in BUILTIN_FIELDS if f.default is not None and not f.implicit
+        }
         return typer
 
     def cell(self, name: str, raw: Any, where: str, text: bool = True) -> Value:

@@ -19,6 +19,7 @@ from camp.checker.loader import InputError
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.runtime.calendar import recurring
 from camp.runtime.evaluator import Interpreter, Limits
 from camp.runtime.leadio import Typer, read_events, read_leads, write_leads
 from camp.runtime.scheduler import Item, Scheduler
@@ -107,15 +108,9 @@ def schedule_times(
             if when >= start and (until is None or when <= until):
                 yield when
             continue
+        # every day / every WEEKDAY / every month on N; without --until: once
         at = _dt.time.fromisoformat(sch.at)
-        day = _dt.datetime.combine(start.date(), at)
-        if day < start:
-            day += _dt.timedelta(days=1)
-        while until is None or day <= until:
-            yield day
-            if until is None:
-                break  # without --until a daily schedule fires once
-            day += _dt.timedelta(days=1)
+        yield from recurring(at, start, until, sch.weekday, sch.monthday)
 
 
 def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
@@ -185,7 +180,11 @@ def _created_id(ev: Any, default: int) -> int:
 def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
     """The --out columns after ``id``: the schema's fields in order (built-ins where the
     schema declares them), then the input's columns, then every field a step sets."""
-    columns = [n for n in symbols.fields if n != "id"] if symbols.closed else []
+    columns = (
+        [n for n, f in symbols.fields.items() if n != "id" and not f.implicit]
+        if symbols.closed
+        else []
+    )
     if opts.leads is not None and opts.leads.suffix.lower() == ".csv":
         try:
             with opts.leads.open(encoding="utf-8", newline="") as f:

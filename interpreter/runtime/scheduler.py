@@ -16,6 +16,7 @@ from typing import Any
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.runtime import values as V
 from camp.runtime.evaluator import Frame, Interpreter, StopFlow, Suspend
 from camp.runtime.values import CampaignError
 from camp.runtime.world import Lead
@@ -31,6 +32,7 @@ class Item:
     cascade: int = field(compare=False, default=0)
     frame: Frame | None = field(compare=False, default=None)  # set for a resume
     rest: list[Any] = field(compare=False, default_factory=list)
+    event: tuple[Any, Any] | None = field(compare=False, default=None)  # change: (old, new)
 
 
 @dataclass
@@ -55,6 +57,13 @@ class Scheduler:
                 continue
             for t in c.triggers:
                 self.triggers.setdefault((t.kind, self.trigger_key(t)), []).append(c)
+        # 'on change FIELD from ... to ...': the constrained triggers, per field.
+        self.constrained: dict[str, list[tuple[CampaignInfo, A.Trigger]]] = {}
+        for c in self.symbols.campaigns.values():
+            if c.kind is Kind.TRIGGER:
+                for t in c.triggers:
+                    if t.kind is A.TriggerKind.CHANGE and t.constraints:
+                        self.constrained.setdefault(self.trigger_key(t), []).append((c, t))
 
     @staticmethod
     def trigger_key(t: A.Trigger) -> str:
@@ -79,16 +88,68 @@ class Scheduler:
         self.push(Item(time, self.next_seq(), lead.id, campaign, trigger, 0))
 
     def raise_event(
-        self, lead: Lead, kind: A.TriggerKind, key: str, time: _dt.datetime | None = None
+        self,
+        lead: Lead,
+        kind: A.TriggerKind,
+        key: str,
+        time: _dt.datetime | None = None,
+        values: tuple[Any, Any] | None = None,
     ) -> None:
         campaigns = self.triggers.get((kind, key))
         if not campaigns:
             return
         when = time or self.interp.now
         cascade = self.interp.cascade + (1 if time is None else 0)
+        if kind is A.TriggerKind.CHANGE and key in self.constrained:
+            self.raise_change(lead, key, campaigns, when, cascade, values)
+            return
         trigger = self.describe(kind, key)
         for c in campaigns:
-            self.push(Item(when, self.next_seq(), lead.id, c, trigger, cascade))
+            self.push(Item(when, self.next_seq(), lead.id, c, trigger, cascade, event=values))
+
+    def raise_change(
+        self,
+        lead: Lead,
+        key: str,
+        campaigns: list[CampaignInfo],
+        when: _dt.datetime,
+        cascade: int,
+        values: tuple[Any, Any] | None,
+    ) -> None:
+        """A change of a field some trigger constrains: each campaign is queued once,
+        for the first of its 'on change' triggers whose from/to tests hold (M)."""
+        old, new = values if values is not None else (None, None)
+        queued: set[str] = set()
+        for c in campaigns:
+            if c.name in queued:
+                continue
+            for t in c.triggers:
+                if t.kind is not A.TriggerKind.CHANGE or self.trigger_key(t) != key:
+                    continue
+                if self.constraints_hold(c, t, lead, old, new):
+                    queued.add(c.name)
+                    self.push(
+                        Item(when, self.next_seq(), lead.id, c, t.describe(), cascade, event=values)
+                    )
+                    break
+
+    def constraints_hold(
+        self, c: CampaignInfo, t: A.Trigger, lead: Lead, old: Any, new: Any
+    ) -> bool:
+        interp = self.interp
+        frame = Frame(c, c.program, None, None)
+        try:
+            for k in t.constraints:
+                operand = interp.eval(k.value, frame, lead) if k.value is not None else None
+                if not V.change_test(k.op, old if k.side == "from" else new, operand):
+                    return False
+        except CampaignError as err:
+            # The trigger campaign's error (its test), not the flow that set the field.
+            if err.span is None:
+                err.span = t.span
+            self.error(lead, frame, err)
+            return False
+        return True
 
     def describe(self, kind: A.TriggerKind, key: str) -> str:
         for c in self.triggers.get((kind, key), []):
@@ -137,6 +198,7 @@ class Scheduler:
         frame = item.frame
         if frame is None:
             frame = Frame(campaign, campaign.program, None, None)
+            frame.event = item.event
             if item.cascade > interp.limits.max_cascade:
                 self.error(
                     lead,

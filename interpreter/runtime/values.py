@@ -1,14 +1,18 @@
 """Run-time semantics of Camp values: arithmetic, tests and text formatting (spec §4).
 
 Null rules: arithmetic with null is null; ``+`` with text concatenates and
-treats null as ""; a test on null is false except ``is empty``, ``!=`` and
-``is not``. Text tests (``is``, ``contains``, ``in`` ...) are case-insensitive;
-``==`` is exact.
+treats null as ""; a test on null is false except ``is empty`` and ``!=``, and
+(Marketo's operators glossary (M)) a number ``is 0`` / ``in [0, ...]`` also
+matches null. Every negative test (``is not``, ``not in``, ``not contains``,
+``not starts with``, ``not ends with``) is exactly the reverse of its positive
+form, so it is true on null. Text tests (``is``, ``contains``, ``in`` ...) are
+case-insensitive; ``==`` is exact.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -172,16 +176,20 @@ def fold(value: Value) -> Value:
     return value.casefold() if isinstance(value, str) else value
 
 
+_ZERO = Decimal(0)
+
+
 def is_(a: Value, b: Value) -> bool:
-    if a is None or b is None:
+    if a is None:
+        # Marketo: a number field "is 0" also finds the leads where it is empty (M).
+        return type(b) is Decimal and b == _ZERO
+    if b is None:
         return False
     return eq(fold(a), fold(b))
 
 
 def is_not(a: Value, b: Value) -> bool:
-    if a is None or b is None:
-        return not (a is None and b is None)
-    return not eq(fold(a), fold(b))
+    return not is_(a, b)
 
 
 def _text(value: Value, op: str) -> str:
@@ -200,7 +208,7 @@ def contains(a: Value, b: Value) -> bool:
 
 def not_contains(a: Value, b: Value) -> bool:
     if a is None or b is None:
-        return False
+        return True
     return _text(b, "not contains") not in _text(a, "not contains")
 
 
@@ -214,6 +222,18 @@ def ends_with(a: Value, b: Value) -> bool:
     if a is None or b is None:
         return False
     return _text(a, "ends with").endswith(_text(b, "ends with"))
+
+
+def not_starts_with(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return True
+    return not _text(a, "not starts with").startswith(_text(b, "not starts with"))
+
+
+def not_ends_with(a: Value, b: Value) -> bool:
+    if a is None or b is None:
+        return True
+    return not _text(a, "not ends with").endswith(_text(b, "not ends with"))
 
 
 def _items(b: Value, op: str) -> tuple[Value, ...]:
@@ -244,15 +264,32 @@ def _member(a: Value, items: tuple[Value, ...]) -> bool:
 def in_(a: Value, b: Value) -> bool:
     items = _items(b, "in")
     if a is None:
-        return False
+        return any(type(x) is Decimal and x == _ZERO for x in items)  # as 'is 0' (M)
     return _member(a, items)
 
 
 def not_in(a: Value, b: Value) -> bool:
-    items = _items(b, "not in")
-    if a is None:
-        return False
-    return not _member(a, items)
+    return not in_(a, _items(b, "not in"))
+
+
+def change_test(op: str, value: Value, operand: Value) -> bool:
+    """One ``from``/``to`` constraint of an ``on change`` trigger on the previous or
+    new ``value``: ``to 5`` / ``to "MQL"`` is ``is``; the others are the operators."""
+    if op == "is":
+        return is_(value, operand)
+    if op == "empty":
+        return is_empty(value)
+    if op == "not empty":
+        return not is_empty(value)
+    if op == "in":
+        return in_(value, operand)
+    if op == "not in":
+        return not_in(value, operand)
+    if op == "==":
+        return eq(value, operand)
+    if op == "!=":
+        return ne(value, operand)
+    return order(value, operand, op)
 
 
 def is_empty(value: Value) -> bool:
@@ -299,3 +336,55 @@ def truthy(value: Value) -> bool:
     if value is False or value is None:
         return False
     raise type_error(f"a condition must be true or false, got {type_of(value)} {fmt_repr(value)}")
+
+
+# Send Email's blocking rules (M), in the order the reason is reported: the flag
+# fields' value true blocks; operational e-mail ignores the ones marked False.
+BLOCKING_RULES: tuple[tuple[str, str, bool], ...] = (
+    ("black_listed", "black listed", True),
+    ("unsubscribed", "unsubscribed", False),
+    ("marketing_suspended", "marketing suspended", False),
+    ("email_invalid", "email invalid", True),
+)
+
+
+def email_blocked(
+    fields: Mapping[str, Value], operational: bool, valid: Callable[[Value], bool]
+) -> str | None:
+    """Why an e-mail to a lead with ``fields`` is blocked, or None when it can be sent."""
+    for name, reason, always in BLOCKING_RULES:
+        if (always or not operational) and fields.get(name) is True:
+            return reason
+    email = fields.get("email")
+    if email is None or (isinstance(email, str) and not email.strip()):
+        return "no email address"
+    if not valid(email):
+        return "invalid email address"
+    return None
+
+
+def member_of_list(lists: set[str], name: Value) -> bool:
+    """``member of list "X"``: static list names compare case-insensitively."""
+    return fmt(name).casefold() in lists
+
+
+def member_of_program(statuses: Mapping[str, str], program: Value) -> bool:
+    """``member of program "P"``: the lead has a status (any) in the program (M)."""
+    return fmt(program) in statuses
+
+
+def status_is(statuses: Mapping[str, str], program: Value, status: Value) -> bool:
+    """``status in "P" is "S"``: the lead's status in P is S (case-insensitive, as 'is')."""
+    current = statuses.get(fmt(program))
+    return current is not None and current.casefold() == fmt(status).casefold()
+
+
+def status_move_applies(step: Mapping[str, int], old: str | None, new: str) -> bool:
+    """Change Program Status (M): a lead without a status takes any; otherwise the move
+    applies forward in the progression, or sideways to another status of the same step
+    (statuses grouped in parentheses); backwards, or to the same status, it does not."""
+    if old is None:
+        return True
+    if new not in step or old not in step:
+        return False
+    return step[new] > step[old] or (step[new] == step[old] and new != old)

@@ -63,7 +63,7 @@ from camp.store.base import (
     WorkspaceError,
 )
 from camp.store.codec import time_text
-from camp.types import Type
+from camp.types import Type, Value
 
 BATCH = 500
 _IMPORTED = "imported"  # Item.trigger of a 'created' entry from `camp db import`
@@ -277,14 +277,22 @@ class _Runner:
         campaigns = self.symbols.campaigns
         if e.kind == FLOW:
             assert e.campaign is not None
-            return Item(e.time, e.seq, e.lead_id, campaigns[e.campaign], e.trigger, e.cascade)
+            return Item(
+                e.time,
+                e.seq,
+                e.lead_id,
+                campaigns[e.campaign],
+                e.trigger,
+                e.cascade,
+                event=_event_of(e.fields),
+            )
         if e.kind == RESUME:
             assert e.campaign is not None and e.position is not None
             c = campaigns[e.campaign]
             rest = positions.decode(c.steps, e.position)
-            return Item(
-                e.time, e.seq, e.lead_id, c, "", e.cascade, Frame(c, c.program, None, None), rest
-            )
+            frame = Frame(c, c.program, None, None)
+            frame.event = _event_of(e.fields)
+            return Item(e.time, e.seq, e.lead_id, c, "", e.cascade, frame, rest)
         if e.kind == NEW_LEAD:
             lead = Lead(e.lead_id, dict(e.fields or {}))
             return Item(e.time, e.seq, e.lead_id, None, "created", 0, None, [lead])
@@ -300,9 +308,26 @@ class _Runner:
         if i.frame is not None:
             position = positions.encode(i.campaign.steps, i.rest)
             return QueueEntry(
-                i.seq, i.time, RESUME, i.lead_id, i.campaign.name, "", i.cascade, position
+                i.seq,
+                i.time,
+                RESUME,
+                i.lead_id,
+                i.campaign.name,
+                "",
+                i.cascade,
+                position,
+                _event_fields(i.frame.event),
             )
-        return QueueEntry(i.seq, i.time, FLOW, i.lead_id, i.campaign.name, i.trigger, i.cascade)
+        return QueueEntry(
+            i.seq,
+            i.time,
+            FLOW,
+            i.lead_id,
+            i.campaign.name,
+            i.trigger,
+            i.cascade,
+            fields=_event_fields(i.event),
+        )
 
     # -- starting
 
@@ -403,8 +428,12 @@ class _Runner:
             store.set_seq(sched.seq)
             if symbols.closed:
                 store.add_fields(
-                    [n for n in symbols.fields if n != "id"],
-                    {n: str(f.type) for n, f in symbols.fields.items() if n != "id"},
+                    [n for n, f in symbols.fields.items() if n != "id" and not f.implicit],
+                    {
+                        n: str(f.type)
+                        for n, f in symbols.fields.items()
+                        if n != "id" and not f.implicit
+                    },
                 )
         return run
 
@@ -582,7 +611,11 @@ class _Runner:
             # As a file-based run writes them: the schema's fields, then (where a file run
             # has the input's columns) the workspace's fields, then the fields steps set.
             static = output_columns(self.symbols, RunOptions())
-            schema = [n for n in self.symbols.fields if n != "id"] if self.symbols.closed else []
+            schema = (
+                [n for n, f in self.symbols.fields.items() if n != "id" and not f.implicit]
+                if self.symbols.closed
+                else []
+            )
             columns = list(dict.fromkeys([*schema, *store.field_order(), *static]))
             write_leads(opts.out, store.iter_lead_fields(), columns)
         if opts.activities is not None:
@@ -621,3 +654,14 @@ __all__ = [
     "run_workspace",
     "unfinished_message",
 ]
+
+
+def _event_fields(event: tuple[Value, Value] | None) -> dict[str, Value] | None:
+    """A change-triggered flow's trigger.old / trigger.new, kept in a queue entry."""
+    return None if event is None else {"old": event[0], "new": event[1]}
+
+
+def _event_of(fields: dict[str, Value] | None) -> tuple[Value, Value] | None:
+    if not fields or "new" not in fields:
+        return None
+    return (fields.get("old"), fields.get("new"))

@@ -32,7 +32,7 @@ ALL_CODES = (
     ["E001", "E101", "E102", "E103"]
     + [f"E20{i}" for i in range(1, 6)]
     + [f"E30{i}" for i in range(1, 10)]
-    + ["E401", "E402", "E403", "W101", "W102", "W103"]
+    + ["E401", "E402", "E403", "W101", "W102", "W103", "W104", "W105", "W106"]
 )
 
 
@@ -175,10 +175,22 @@ def test_every_code_has_an_error_example() -> None:
 # ---- examples/*.camp check clean ------------------------------------------------------------
 
 
+# W105 (issue 13) on examples written before it: executables that a retry calls and
+# that rely on the 'every time' default. Pinned here (the examples are being
+# reformatted elsewhere); adding 'qualify every time;' to them empties this table.
+EXAMPLE_W105 = {
+    "normalize.camp": ["NormalizeCountry", "NormalizeEmail", "NormalizePhone"],
+    "orchestration.camp": ["NormalizeCountry", "NormalizeEmail", "NormalizePhone"],  # imports it
+}
+
+
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=_id)
 def test_example_checks_clean(path: Path) -> None:
     result = check_files([path])
-    assert [f"{d.span}: {d.code} {d.message}" for d in result.diagnostics] == []
+    w105 = sorted(d.message.split("'")[1] for d in result.diagnostics if d.code == "W105")
+    assert w105 == EXAMPLE_W105.get(path.name, [])
+    others = [d for d in result.diagnostics if d.code != "W105"]
+    assert [f"{d.span}: {d.code} {d.message}" for d in others] == []
 
 
 def test_examples_are_present() -> None:

@@ -260,16 +260,16 @@ def test_shared_scoring_starts_from_zero(camp):
     assert field(s, 1, "score") == 10
 
 
-def test_shared_scoring_caller_program_must_declare_points():
-    result = check_sources(
-        [
-            (
-                "main.camp",
-                'import "std/scoring";\nprogram "P" < token value = 5;\n'
-                'campaign C < on page "/x"; call ScoreBehavior with parent tokens; > >',
-            )
-        ]
+def test_shared_scoring_caller_without_points_falls_back_to_the_library_token(camp):
+    # Marketo: a token the parent context lacks falls back to the executable's own
+    # program token (here Shared Scoring's 0), so this is no longer E302 (issue 13).
+    s = camp(
+        'import "std/scoring";\nprogram "P" < token value = 5;\n'
+        'campaign C < on page "/x"; call ScoreBehavior with parent tokens; > >',
+        [{"id": 1, "score": 3}],
+        events=[{"time": "2026-12-01T10:00:00", "lead": 1, "type": "page", "name": "/x"}],
     )
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert {d.code for d in errors} == {"E302"}
-    assert all("my.points" in d.message and "'P'" in d.message for d in errors)
+    assert [(a["old"], a["new"], a["change"]) for a in acts(s, "Change Score")] == [(3, 3, 0)]
+    assert [a["description"] for a in acts(s, "Interesting Moment")] == [
+        "Score 0 points from P (score now 3)"
+    ]

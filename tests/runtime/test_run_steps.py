@@ -428,9 +428,22 @@ def test_change_program_status_moves_forward_only(camp):
     assert [
         strip(a, "lead", "time", "type", "campaign") for a in acts(s, "Change Program Status")
     ] == [
-        {"program": "Webinar", "old": None, "new": "Registered", "applied": True},
-        {"program": "Webinar", "old": "Registered", "new": "Invited", "applied": False},
-        {"program": "Webinar", "old": "Registered", "new": "Attended", "applied": True},
+        # (issue 13: every Change Program Status records `success`; no success statuses here)
+        {"program": "Webinar", "old": None, "new": "Registered", "applied": True, "success": False},
+        {
+            "program": "Webinar",
+            "old": "Registered",
+            "new": "Invited",
+            "applied": False,
+            "success": False,
+        },
+        {
+            "program": "Webinar",
+            "old": "Registered",
+            "new": "Attended",
+            "applied": True,
+            "success": False,
+        },
     ]
     assert s.leads_after[1].statuses == {"Webinar": "Attended"}
     # Only the two applied changes raise 'status change in'.
@@ -446,6 +459,7 @@ def test_change_status_in_a_named_program_from_outside_it(camp):
         "old": None,
         "new": "Invited",
         "applied": True,
+        "success": False,
     }
 
 
@@ -497,7 +511,7 @@ ATTRIBUTES = {
     "Call Webhook": {"webhook", "url"},
     "Add to List": {"list"},
     "Remove from List": {"list"},
-    "Change Program Status": {"program", "old", "new", "applied"},
+    "Change Program Status": {"program", "old", "new", "applied", "success"},
     "Interesting Moment": {"description"},
     "Remove from Flow": set(),
     "Retry Attempt": {"attempt", "succeeded"},

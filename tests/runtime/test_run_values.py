@@ -74,7 +74,7 @@ def test_null_rules(camp):
         "empty_null": True,
         "contains_null": False,
         "in_null": False,
-        "not_in_null": False,
+        "not_in_null": True,  # the reverse of 'in', as Marketo's "is not" (M)
         "between_null": False,
         "empty_text": True,
         "not_empty": True,

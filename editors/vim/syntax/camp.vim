@@ -34,6 +34,8 @@ syn match   campOperator      /==\|!=\|<=\|>=\|+=\|-=\|[-+*\/%=<>]/
 syn keyword campOperatorWord  and or not is
 " (`contains` is an option name for :syn keyword, so these are matches)
 syn match   campOperatorWord  /\<\%(in\|with\|contains\|starts\|ends\|between\|empty\|past\)\>/
+syn match   campOperatorWord  /\<member\s\+of\s\+\%(list\|program\)\>/
+syn keyword campDurationUnit  monday tuesday wednesday thursday friday saturday sunday
 syn keyword campBoolean       true false
 syn keyword campNull          null
 syn match   campLanguageVar   /\<\%(lead\|my\)\>/
@@ -59,7 +61,7 @@ syn match   campComment       /#.*$/ contains=campTodo,@Spell
 " ---- declarations ----
 
 exe 'syn match campInclude       /' . s:ss . '\<import\>' . s:nodef . '/'
-exe 'syn match campStructure     /' . s:ss . '\<\%(fields\|program\|statuses\)\>' . s:nodef . '/'
+exe 'syn match campStructure     /' . s:ss . '\<\%(fields\|program\|statuses\|success\)\>' . s:nodef . '/'
 exe 'syn match campStorageClass  /' . s:ss . '\<executable\>' . s:nodef . '/'
 " tests (docs/testing.md)
 exe 'syn match campStructure     /' . s:ss . '\<test\>' . s:nodef . '/'
