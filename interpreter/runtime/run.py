@@ -125,7 +125,7 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     scheduled = [
         (c, t)
         for c in symbols.campaigns.values()
-        if c.kind is Kind.BATCH and c.schedules and c is not target  # --campaign runs it now
+        if c.kind is Kind.BATCH and c.schedules and target is None  # --campaign runs only it
         for t in schedule_times(c, opts.start, opts.until)
     ]
     if target is None and not events and not scheduled:

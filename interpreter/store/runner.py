@@ -329,7 +329,7 @@ class _Runner:
         scheduled = [
             (c, t)
             for c in symbols.campaigns.values()
-            if c.kind is Kind.BATCH and c.schedules and c is not self.target
+            if c.kind is Kind.BATCH and c.schedules and self.target is None  # --campaign: only it
             for t in schedule_times(c, opts.start, opts.until)
         ]
         queued = sum(store.queue_counts().values())
