@@ -221,6 +221,32 @@ def _options(opts: RunOptions, max_depth: int, events: str | None) -> dict[str, 
     }
 
 
+def resume_differences(run: RunRecord, given: dict[str, Any]) -> list[str]:
+    """The options of ``camp run ... --resume`` that differ from the interrupted run's.
+
+    ``given`` holds only the options the user typed (``--start``/``--until`` already
+    parsed, ``--until`` as a duration counted from the run's start); re-typing the
+    original command with ``--resume`` appended is therefore accepted.
+    """
+    o = run.options
+    recorded: dict[str, Any] = {
+        "--campaign": o.get("campaign"),
+        "--events": o.get("events"),
+        "--start": run.start,
+        "--until": run.until,
+        "--max-steps": o.get("max_steps"),
+        "--max-cascade": o.get("max_cascade"),
+        "--max-depth": o.get("max_depth"),
+    }
+    differ = []
+    for option, value in given.items():
+        was = recorded.get(option)
+        if value != was:
+            shown = time_text(was) if isinstance(was, _dt.datetime) else was
+            differ.append(f"{option} (the run's was {shown if shown is not None else 'not given'})")
+    return differ
+
+
 def _trigger_for(target: CampaignInfo) -> str:
     if target.kind is Kind.TRIGGER:
         return "requested"
@@ -618,6 +644,7 @@ __all__ = [
     "WorkspaceError",
     "WorkspaceRun",
     "conformer",
+    "resume_differences",
     "run_workspace",
     "unfinished_message",
 ]
