@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,6 +200,8 @@ EVENT_TYPES = ("form", "page", "click", "event", "created")
 def read_events(path: Path) -> list[Event]:
     name = display_path(path)
     events: list[Event] = []
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory, not an events file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -254,36 +257,61 @@ def write_leads(
 ) -> int:
     """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
     fmt = file_format(path)
-    count = 0
+    if path.is_dir():
+        raise InputError(f"{display_path(path)}: is a directory")
+    tmp = temporary_path(path)
     try:
-        out = path.open("w", encoding="utf-8", newline="")
+        out = tmp.open("w", encoding="utf-8", newline="")
     except OSError as e:
         raise InputError(f"{display_path(path)}: cannot write: {e.strerror}") from None
-    with out:
-        if fmt == "csv":
-            writer: Any = None
-            for lead_id, fields in leads:
-                if writer is None:
-                    extra = [k for k in fields if k not in columns]
-                    header = ["id", *columns, *extra]
-                    writer = csv.writer(out)
-                    writer.writerow(header)
-                row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
-                writer.writerow(row)
-                count += 1
+    try:
+        with out:
+            count = _write_leads(out, fmt, leads, columns)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{display_path(path)}: cannot write: {e.strerror}") from None
+    return count
+
+
+def temporary_path(path: Path) -> Path:
+    """Where a result file is written before it is renamed over ``path`` (same folder, so
+    the rename is atomic): a failed run never leaves a half-written file."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def _write_leads(
+    out: IO[str], fmt: str, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]
+) -> int:
+    count = 0
+    if fmt == "csv":
+        writer: Any = None
+        for lead_id, fields in leads:
             if writer is None:
-                csv.writer(out).writerow(["id", *columns])
-        elif fmt == "jsonl":
-            for lead_id, fields in leads:
-                out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False) + "\n")
-                count += 1
-        else:
-            out.write("[")
-            for lead_id, fields in leads:
-                out.write(",\n  " if count else "\n  ")
-                out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False))
-                count += 1
-            out.write("\n]\n" if count else "]\n")
+                extra = [k for k in fields if k not in columns]
+                header = ["id", *columns, *extra]
+                writer = csv.writer(out)
+                writer.writerow(header)
+            row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
+            writer.writerow(row)
+            count += 1
+        if writer is None:
+            csv.writer(out).writerow(["id", *columns])
+    elif fmt == "jsonl":
+        for lead_id, fields in leads:
+            out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        out.write("[")
+        for lead_id, fields in leads:
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
     return count
 
 
@@ -340,6 +368,8 @@ def scan_rows(path: Path) -> ScannedFile:
     """
     fmt = file_format(path)
     name = display_path(path)
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory, not a lead file")
     try:
         handle = path.open("rb")
     except OSError as e:
@@ -352,15 +382,15 @@ def scan_rows(path: Path) -> ScannedFile:
         return ScannedFile(fmt, None, _scan_jsonl(handle, name))
     bad_lines: dict[int, str] = {}
     lines = _decoded_lines(handle, bad_lines)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as e:
         handle.close()
-        raise InputError(f"{name}:1: malformed CSV header: {e}") from None
+        raise InputError(f"{name}:1: malformed CSV header: {_csv_reason(e)}") from None
     if header is None:
         handle.close()
-        return ScannedFile(fmt, [], iter(()))
+        raise InputError(f"{name}: the file is empty: a CSV lead file needs a header row")
     if 1 in bad_lines:
         handle.close()
         raise InputError(f"{name}:1: the header is {bad_lines[1]}")
@@ -368,12 +398,22 @@ def scan_rows(path: Path) -> ScannedFile:
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     seen: set[str] = set()
-    for h in header:
+    for i, h in enumerate(header, start=1):
+        if not h:
+            handle.close()
+            raise InputError(f"{name}:1: column {i} of the header has no name")
         if h in seen:
             handle.close()
             raise InputError(f"{name}:1: duplicate column name '{h}' in the header")
         seen.add(h)
     return ScannedFile(fmt, header, _scan_csv(handle, reader, header, bad_lines, name))
+
+
+def _csv_reason(e: csv.Error) -> str:
+    text = str(e)
+    if "unexpected end of data" in text:
+        return "a quoted cell is not closed (its '\"' runs to the end of the file)"
+    return text
 
 
 def _decoded_lines(handle: IO[bytes], bad: dict[int, str]) -> Iterator[str]:
@@ -400,9 +440,9 @@ def _scan_csv(
             except StopIteration:
                 return
             except csv.Error as e:
-                where = f"{name}:{reader.line_num}"
+                where = f"{name}:{last + 1}"
                 last = reader.line_num
-                yield Row(where, None, f"malformed CSV: {e}", [])
+                yield Row(where, None, f"malformed CSV: {_csv_reason(e)}", [])
                 continue
             first, last = last + 1, reader.line_num
             where = f"{name}:{last}"

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from camp.checker.checker import walk_steps
-from camp.checker.loader import InputError
+from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.runtime.evaluator import Interpreter, Limits
-from camp.runtime.leadio import Typer, read_events, read_leads, write_leads
+from camp.runtime.leadio import Typer, read_events, read_leads, temporary_path, write_leads
 from camp.runtime.scheduler import Item, Scheduler
 from camp.runtime.world import ActivityLog, Lead
 
@@ -137,8 +138,10 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
         )
     stream: IO[str] | None = None
     if opts.activities is not None:
+        if opts.activities.is_dir():
+            raise InputError(f"{display_path(opts.activities)}: is a directory")
         try:
-            stream = opts.activities.open("w", encoding="utf-8")
+            stream = temporary_path(opts.activities).open("w", encoding="utf-8")
         except OSError as e:
             raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
     log = ActivityLog(stream, keep=opts.keep_activities)
@@ -161,9 +164,14 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
             _run_streaming(interp, target, opts, summary, columns)
         else:
             _run_world(interp, target, events, scheduled, opts, summary, columns)
-    finally:
-        if stream is not None:
+    except BaseException:
+        if stream is not None:  # bad input met mid-run: no half-written log
             stream.close()
+            Path(stream.name).unlink(missing_ok=True)
+        raise
+    if stream is not None and opts.activities is not None:
+        stream.close()
+        os.replace(stream.name, opts.activities)
     summary.activities = log.total
     summary.by_type = dict(sorted(log.by_type.items()))
     summary.emails = dict(sorted(log.emails.items()))
@@ -188,7 +196,7 @@ def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
     columns = [n for n in symbols.fields if n != "id"] if symbols.closed else []
     if opts.leads is not None and opts.leads.suffix.lower() == ".csv":
         try:
-            with opts.leads.open(encoding="utf-8", newline="") as f:
+            with opts.leads.open(encoding="utf-8-sig", newline="") as f:
                 header = next(csv.reader(f), [])
         except (OSError, UnicodeDecodeError):
             header = []
