@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+MAX_CALL_DEPTH = 50  # --max-depth: far above Marketo's 3, within Python's stack
 
 
 def fail_input(message: str) -> NoReturn:
@@ -68,7 +69,7 @@ def main() -> None:
 )
 @click.option(
     "--max-depth",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_CALL_DEPTH),
     default=3,
     show_default=True,
     help="Deepest chain of nested executables allowed below a parent campaign.",
@@ -144,7 +145,9 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option("--max-depth", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--max-depth", type=click.IntRange(min=1, max=MAX_CALL_DEPTH), default=3, show_default=True
+)
 @click.option(
     "--max-steps",
     type=click.IntRange(min=1),

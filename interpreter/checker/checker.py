@@ -547,6 +547,25 @@ class Checker:
         self._contexts[info.name] = result
         return result
 
+    def warm_token_contexts(self) -> None:
+        """Fill the token-context cache callers first, iteratively, so that
+        :meth:`token_contexts` never recurses along a long 'with parent tokens' chain."""
+        done: set[str] = set()
+        for root in self.campaigns:
+            if root in done:
+                continue
+            done.add(root)
+            stack = [(root, iter(self.callers.get(root, [])))]
+            while stack:
+                name, callers = stack[-1]
+                item = next(callers, None)
+                if item is None:
+                    stack.pop()
+                    self.token_contexts(self.campaigns[name])
+                elif item[1] and item[0] not in done:
+                    done.add(item[0])
+                    stack.append((item[0], iter(self.callers.get(item[0], []))))
+
     def field_type(self, ref: A.FieldRef) -> Type:
         info = self.fields.get(ref.name)
         if info is not None:
@@ -707,10 +726,18 @@ class Checker:
         path: list[str] = []
         reported: set[frozenset[str]] = set()
 
-        def visit(name: str) -> None:
-            state[name] = 1
-            path.append(name)
-            for call in self.campaigns[name].calls:
+        def visit(root: str) -> None:
+            # Iterative (an explicit stack of call iterators): a chain of thousands of
+            # executables must give E205, not exhaust Python's stack.
+            state[root] = 1
+            path.append(root)
+            pending = [iter(self.campaigns[root].calls)]
+            while pending:
+                call = next(pending[-1], None)
+                if call is None:
+                    pending.pop()
+                    state[path.pop()] = 2
+                    continue
                 target = self.campaigns.get(call.target)
                 if target is None or target.kind is not Kind.EXECUTABLE:
                     continue
@@ -726,9 +753,9 @@ class Checker:
                             "executables run synchronously, so a cycle never ends; break it",
                         )
                 elif call.target not in state:
-                    visit(call.target)
-            path.pop()
-            state[name] = 2
+                    state[call.target] = 1
+                    path.append(call.target)
+                    pending.append(iter(target.calls))
 
         for name in self.campaigns:
             if name not in state:
@@ -738,18 +765,34 @@ class Checker:
         # Depth: the longest chain of executables below each root campaign.
         longest: dict[str, list[str]] = {}
 
-        def chain(name: str) -> list[str]:
-            if name in longest:
-                return longest[name]
-            best: list[str] = []
-            for call in self.campaigns[name].calls:
-                target = self.campaigns.get(call.target)
-                if target is not None and target.kind is Kind.EXECUTABLE:
-                    sub = chain(call.target)
-                    if len(sub) + 1 > len(best):
-                        best = [call.target, *sub]
-            longest[name] = best
-            return best
+        def executable_calls(name: str) -> list[str]:
+            return [
+                call.target
+                for call in self.campaigns[name].calls
+                if call.target in self.campaigns
+                and self.campaigns[call.target].kind is Kind.EXECUTABLE
+            ]
+
+        def chain(start: str) -> list[str]:
+            # Post-order without recursion (the graph has no cycles here).
+            todo = [start]
+            while todo:
+                name = todo[-1]
+                if name in longest:
+                    todo.pop()
+                    continue
+                targets = executable_calls(name)
+                missing = [t for t in targets if t not in longest]
+                if missing:
+                    todo.extend(missing)
+                    continue
+                todo.pop()
+                best: list[str] = []
+                for target in targets:
+                    if len(longest[target]) + 1 > len(best):
+                        best = [target, *longest[target]]
+                longest[name] = best
+            return longest[start]
 
         for name, info in self.campaigns.items():
             if info.kind is Kind.EXECUTABLE and self.callers.get(name):
@@ -795,6 +838,7 @@ class Checker:
             for item in module.items:
                 if isinstance(item, A.WebhookDecl):
                     self.check_webhook(item)
+        self.warm_token_contexts()
         for info in self.campaigns.values():
             self.check_campaign(info)
         self.check_graph()

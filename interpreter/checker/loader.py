@@ -153,14 +153,20 @@ def _imports_first(modules: list[A.Module], imports: dict[str, list[str]]) -> li
     ordered: list[A.Module] = []
     done: set[str] = set()
 
-    def visit(name: str) -> None:
-        if name in done or name not in by_name:
-            return
-        done.add(name)  # marked before its imports: cycles are allowed
-        for dep in imports.get(name, []):
-            visit(dep)
-        ordered.append(by_name[name])
-
     for m in modules:
-        visit(m.file)
+        if m.file in done:
+            continue
+        # Depth-first, imports first, with an explicit stack: a chain of thousands of
+        # imports must not exhaust Python's stack.
+        done.add(m.file)  # marked before its imports: cycles are allowed
+        stack = [(m.file, iter(imports.get(m.file, [])))]
+        while stack:
+            name, deps = stack[-1]
+            dep = next(deps, None)
+            if dep is None:
+                stack.pop()
+                ordered.append(by_name[name])
+            elif dep not in done and dep in by_name:
+                done.add(dep)
+                stack.append((dep, iter(imports.get(dep, []))))
     return ordered

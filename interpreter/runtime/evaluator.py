@@ -390,6 +390,15 @@ class Interpreter:
                 err.span = callee.step.span if callee.step else s.span
             err.stack = (*err.stack, self.snapshot(callee))
             raise
+        except RecursionError:
+            # Many nested executables, each with deeply nested blocks: a limit error
+            # (R203) with the call stack, raised once Python's stack has unwound a little.
+            raise CampaignError(
+                "R203",
+                f"call stack too deep to run: {callee.depth} nested executables with "
+                "deeply nested blocks",
+                s.span,
+            ) from None
 
     def qualifies(self, campaign: CampaignInfo, frame: Frame, lead: Lead) -> bool:
         rule = campaign.qualify
