@@ -19,11 +19,24 @@ from typing import IO, Any
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import BUILTIN_FIELDS, Symbols
-from camp.runtime.values import to_json
+from camp.runtime.values import EXPONENT_LIMIT, PRECISION, number_fits, to_json
 from camp.types import Type, Value
 
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def json_text(raw: Any) -> str:
+    """A raw value for a message: text in single quotes (as names are), other JSON values
+    spelled as JSON (``true``, ``null``, ``1.5``), never as Python (``True``, ``None``)."""
+    if isinstance(raw, str):
+        return f"'{raw}'"
+    if isinstance(raw, Decimal):
+        return str(raw)
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    except ValueError:  # NaN/Infinity are not JSON
+        return str(raw)
 
 
 def file_format(path: Path) -> str:
@@ -57,11 +70,21 @@ class Typer:
         if raw is None or raw == "":
             return None
         if wanted is None:
-            return self.guess(raw) if text or not isinstance(raw, str) else raw
-        try:
-            return self.convert(raw, wanted)
-        except (ValueError, InvalidOperation):
-            raise InputError(f"{where}: field '{name}': {raw!r} is not a valid {wanted}") from None
+            value = self.guess(raw) if text or not isinstance(raw, str) else raw
+        else:
+            try:
+                value = self.convert(raw, wanted)
+            except (ValueError, InvalidOperation):
+                raise InputError(
+                    f"{where}: field '{name}': {json_text(raw)} is not a valid {wanted}"
+                ) from None
+        if isinstance(value, Decimal) and not number_fits(value):
+            raise InputError(
+                f"{where}: field '{name}': {json_text(raw)} is not a number Camp holds exactly "
+                f"(finite, at most {PRECISION} significant digits, exponent within "
+                f"±{EXPONENT_LIMIT})"
+            )
+        return value
 
     @staticmethod
     def guess(raw: Any) -> Value:
@@ -181,7 +204,7 @@ def _lead_id(raw: Any, n: int, where: str) -> int:
             raise InvalidOperation
         return int(value)
     except InvalidOperation:
-        raise InputError(f"{where}: lead id {raw!r} is not a whole number") from None
+        raise InputError(f"{where}: lead id {json_text(raw)} is not a whole number") from None
 
 
 @dataclass
@@ -223,13 +246,13 @@ def read_events(path: Path) -> list[Event]:
         etype = obj.get("type")
         if etype not in EVENT_TYPES:
             raise InputError(
-                f"{where}: event type {etype!r} is not one of {', '.join(EVENT_TYPES)}"
+                f"{where}: event type {json_text(etype)} is not one of {', '.join(EVENT_TYPES)}"
             )
         try:
             time = _dt.datetime.fromisoformat(str(obj.get("time", "")).replace("Z", "+00:00"))
         except ValueError:
             raise InputError(
-                f"{where}: 'time' {obj.get('time')!r} is not an ISO date-time"
+                f"{where}: 'time' {json_text(obj.get('time'))} is not an ISO date-time"
             ) from None
         time = time.replace(tzinfo=None)
         if etype == "created":

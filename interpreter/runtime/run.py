@@ -21,7 +21,14 @@ from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.runtime.evaluator import Interpreter, Limits
-from camp.runtime.leadio import Typer, read_events, read_leads, temporary_path, write_leads
+from camp.runtime.leadio import (
+    Typer,
+    json_text,
+    read_events,
+    read_leads,
+    temporary_path,
+    write_leads,
+)
 from camp.runtime.scheduler import Item, Scheduler
 from camp.runtime.world import ActivityLog, Lead
 
@@ -187,7 +194,7 @@ def _created_id(ev: Any, default: int) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InputError(f"{ev.where}: lead id {raw!r} is not a whole number") from None
+        raise InputError(f"{ev.where}: lead id {json_text(raw)} is not a whole number") from None
 
 
 def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:

@@ -9,7 +9,16 @@ treats null as ""; a test on null is false except ``is empty``, ``!=`` and
 from __future__ import annotations
 
 import datetime as _dt
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+)
 from typing import Any
 
 from camp.types import Value, type_of
@@ -28,6 +37,50 @@ class CampaignError(Exception):
 
 def type_error(message: str) -> CampaignError:
     return CampaignError("R202", message)
+
+
+# Numbers are decimals. +, -, * and % are exact up to PRECISION significant digits (a
+# result that would need more is R202, never rounded); a quotient is rounded to
+# QUOTIENT_DIGITS (1 / 3); exponents stay within +-EXPONENT_LIMIT. Lead files hold no
+# number these limits cannot represent (leadio refuses such cells).
+PRECISION = 100
+QUOTIENT_DIGITS = 28
+EXPONENT_LIMIT = 999
+_EXACT = Context(
+    prec=PRECISION,
+    Emax=EXPONENT_LIMIT,
+    Emin=-EXPONENT_LIMIT,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+)
+_QUOTIENT = Context(
+    prec=QUOTIENT_DIGITS,
+    Emax=EXPONENT_LIMIT,
+    Emin=-EXPONENT_LIMIT,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Underflow],
+)
+
+
+def _exactly(op: str, compute: Callable[..., Decimal], *args: Decimal) -> Decimal:
+    try:
+        return compute(*args)
+    except (Overflow, Underflow):  # before Inexact: both are one
+        raise type_error(f"'{op}' gives a number out of range") from None
+    except Inexact:
+        raise type_error(
+            f"'{op}' gives a number with more than {PRECISION} significant digits"
+        ) from None
+    except ArithmeticError:  # Overflow, DivisionImpossible, an exponent out of range
+        raise type_error(f"'{op}' gives a number out of range") from None
+
+
+def number_fits(d: Decimal) -> bool:
+    """A number Camp represents exactly: finite, at most PRECISION digits, exponent in range."""
+    if not d.is_finite():
+        return False
+    coefficient = d.as_tuple().digits
+    trailing = len(coefficient) - len(bytes(coefficient).rstrip(b"\0"))
+    significant = len(coefficient) - trailing
+    return significant <= PRECISION and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT
 
 
 def fmt(value: Value) -> str:
@@ -88,19 +141,19 @@ def add(a: Value, b: Value) -> Value:
         return fmt(a) + fmt(b)
     if a is None or b is None:
         return None
-    return _number(a, "+") + _number(b, "+")
+    return _exactly("+", _EXACT.add, _number(a, "+"), _number(b, "+"))
 
 
 def sub(a: Value, b: Value) -> Value:
     if a is None or b is None:
         return None
-    return _number(a, "-") - _number(b, "-")
+    return _exactly("-", _EXACT.subtract, _number(a, "-"), _number(b, "-"))
 
 
 def mul(a: Value, b: Value) -> Value:
     if a is None or b is None:
         return None
-    return _number(a, "*") * _number(b, "*")
+    return _exactly("*", _EXACT.multiply, _number(a, "*"), _number(b, "*"))
 
 
 def div(a: Value, b: Value) -> Value:
@@ -109,10 +162,7 @@ def div(a: Value, b: Value) -> Value:
     x, y = _number(a, "/"), _number(b, "/")
     if not y:
         raise CampaignError("R201", "division by zero")
-    try:
-        return x / y
-    except InvalidOperation as e:  # pragma: no cover - guarded above
-        raise CampaignError("R201", "division by zero") from e
+    return _exactly("/", _QUOTIENT.divide, x, y)
 
 
 def mod(a: Value, b: Value) -> Value:
@@ -121,13 +171,13 @@ def mod(a: Value, b: Value) -> Value:
     x, y = _number(a, "%"), _number(b, "%")
     if not y:
         raise CampaignError("R201", "division by zero (in '%')")
-    return x % y
+    return _exactly("%", _EXACT.remainder, x, y)
 
 
 def neg(a: Value) -> Value:
     if a is None:
         return None
-    return -_number(a, "-")
+    return _exactly("-", _EXACT.minus, _number(a, "-"))
 
 
 def _comparable(a: Value, b: Value) -> tuple[Any, Any]:
