@@ -56,7 +56,7 @@ def read_source(path: Path) -> str:
     except OSError as e:
         raise InputError(f"{display_path(path)}: cannot read: {e.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError(

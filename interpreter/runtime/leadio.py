@@ -218,6 +218,8 @@ class Event:
 
 
 EVENT_TYPES = ("form", "page", "click", "event", "created")
+EVENT_KEYS = ("time", "type", "lead", "name")
+CREATED_KEYS = ("time", "type", "fields", "id")
 
 
 def read_events(path: Path) -> list[Event]:
@@ -233,6 +235,11 @@ def read_events(path: Path) -> list[Event]:
         raise InputError(f"{name}: not valid UTF-8 text") from None
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror}") from None
+    if not text.strip():
+        raise InputError(
+            f"{name}: the events file is empty (one JSON object per line: "
+            '{"time": ..., "lead": ..., "type": ..., "name": ...})'
+        )
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -255,10 +262,24 @@ def read_events(path: Path) -> list[Event]:
                 f"{where}: 'time' {json_text(obj.get('time'))} is not an ISO date-time"
             ) from None
         time = time.replace(tzinfo=None)
+        keys = CREATED_KEYS if etype == "created" else EVENT_KEYS
+        unknown = [k for k in obj if k not in keys]
+        if unknown:
+            raise InputError(
+                f"{where}: unknown key {json_text(unknown[0])} in a {json_text(etype)} event "
+                f"(its keys: {', '.join(keys)})"
+            )
         if etype == "created":
             fields = obj.get("fields")
             if not isinstance(fields, dict):
                 raise InputError(f"{where}: a 'created' event needs \"fields\": {{...}}")
+            if "id" in obj:  # the new lead's id, beside its fields or among them
+                if "id" in fields and fields["id"] != obj["id"]:
+                    raise InputError(
+                        f"{where}: the event's \"id\" {json_text(obj['id'])} and its fields' "
+                        f'"id" {json_text(fields["id"])} differ'
+                    )
+                fields = {**fields, "id": obj["id"]}
             events.append(Event(time, etype, None, "", fields, where))
             continue
         lead = obj.get("lead")

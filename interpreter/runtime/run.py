@@ -130,6 +130,7 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     """Run the simulation; raises :class:`InputError` for bad input before anything runs."""
     target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
     events = read_events(opts.events) if opts.events else []
+    check_window(events, opts.start, opts.until)
     scheduled = [
         (c, t)
         for c in symbols.campaigns.values()
@@ -185,6 +186,20 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     summary.activity_log = log.items
     summary.end = interp.now.isoformat(timespec="seconds")
     return summary
+
+
+def check_window(events: list[Any], start: _dt.datetime, until: _dt.datetime | None) -> None:
+    """The simulated window: --until not before --start, no event before --start (a
+    simulation does not go back in time; an event is never moved silently)."""
+    begin = start.isoformat(timespec="seconds")
+    if until is not None and until < start:
+        raise InputError(f"--until {until.isoformat(timespec='seconds')} is before --start {begin}")
+    for ev in events:
+        if ev.time < start:
+            raise InputError(
+                f"{ev.where}: the event's time {ev.time.isoformat(timespec='seconds')} is "
+                f"before the start of the simulation ({begin}): give an earlier --start"
+            )
 
 
 def _created_id(ev: Any, default: int) -> int:

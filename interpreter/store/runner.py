@@ -42,6 +42,7 @@ from camp.runtime.run import (
     RunOptions,
     RunSummary,
     _created_id,
+    check_window,
     created_leads,
     output_columns,
     resolve_campaign,
@@ -346,6 +347,7 @@ class _Runner:
                 f"--until {time_text(opts.until)} is before the start ({time_text(opts.start)})"
             )
         events = read_events(opts.events) if opts.events else []
+        check_window(events, opts.start, opts.until)
         typer = Typer(symbols)
         ids = [ev.lead for ev in events if ev.lead is not None]
         ids += [_created_id(ev, 0) for ev in events if ev.type == "created" and "id" in ev.fields]

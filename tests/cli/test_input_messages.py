@@ -122,3 +122,108 @@ def test_schema_messages_spell_json_values_as_json(tmp_path):
         run(tmp_path, typed, '[{"id": 1, "n": true}]', "l.json", "--campaign", "Main")
     )
     assert "field 'n': true is not a valid number" in line
+
+
+# ---- events and the clock -------------------------------------------------------------------
+
+TRIGGERED = (
+    'campaign T < on form "F"; moment "form"; >\ncampaign New < on created; moment "new"; >\n'
+)
+
+
+def events_run(tmp_path: Path, events: str, *extra: object):
+    (tmp_path / "ev.jsonl").write_text(events, encoding="utf-8")
+    return run(
+        tmp_path,
+        TRIGGERED,
+        "id,email\n1,a@x.com\n",
+        "l.csv",
+        "--events",
+        tmp_path / "ev.jsonl",
+        *extra,
+    )
+
+
+def test_an_empty_events_file_says_it_is_empty(tmp_path):
+    assert "ev.jsonl: the events file is empty" in error_line(events_run(tmp_path, "\n  \n"))
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (
+            {"time": START, "lead": 1, "type": "form", "name": "F", "when": "x"},
+            "ev.jsonl:1: unknown key 'when' in a 'form' event (its keys: time, type, lead, name)",
+        ),
+        (
+            {"time": START, "type": "created", "fields": {}, "lead": 3},
+            "ev.jsonl:1: unknown key 'lead' in a 'created' event (its keys: time, type, fields, id)",
+        ),
+        (
+            {"time": START, "type": "created", "id": 1, "fields": {"email": "b@x.com"}},
+            "ev.jsonl:1: 'created' event for lead 1, which already exists",
+        ),
+        (
+            {"time": START, "type": "created", "id": 7, "fields": {"id": 8}},
+            'ev.jsonl:1: the event\'s "id" 7 and its fields\' "id" 8 differ',
+        ),
+        (
+            {"time": "2026-12-01T08:59:59", "lead": 1, "type": "form", "name": "F"},
+            "ev.jsonl:1: the event's time 2026-12-01T08:59:59 is before the start of the "
+            "simulation (2026-12-01T09:00:00): give an earlier --start",
+        ),
+        ({"time": True, "lead": 1, "type": "form", "name": "F"}, "'time' true is not an ISO"),
+        ({"time": START, "lead": 1, "type": None, "name": "F"}, "event type null is not one of"),
+    ],
+)
+def test_bad_events_are_input_errors_naming_the_line(tmp_path, event, message):
+    assert message in error_line(events_run(tmp_path, json.dumps(event) + "\n"))
+
+
+def test_a_created_event_with_a_top_level_id_creates_that_lead(tmp_path):
+    event = {
+        "time": "2026-12-01T10:00:00",
+        "type": "created",
+        "id": 42,
+        "fields": {"email": "n@x.com"},
+    }
+    out = tmp_path / "out.csv"
+    result = events_run(tmp_path, json.dumps(event) + "\n", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["email"]) for r in rows(out)] == [("1", "a@x.com"), ("42", "n@x.com")]
+
+
+def test_until_before_start_is_an_input_error(tmp_path):
+    ok = json.dumps({"time": "2026-12-01T10:00:00", "lead": 1, "type": "form", "name": "F"})
+    line = error_line(events_run(tmp_path, ok + "\n", "--until", "2026-11-30T00:00"))
+    assert "--until 2026-11-30T00:00:00 is before --start 2026-12-01T09:00:00" in line
+
+
+# ---- byte-order marks ---------------------------------------------------------------------
+
+
+def test_a_bom_at_the_start_of_a_camp_file_is_ignored(tmp_path):
+    (tmp_path / "p.camp").write_bytes(b"\xef\xbb\xbfcampaign Main < set x = 1; >\n")
+    result = camp("check", tmp_path / "p.camp", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"result": "OK", "diagnostics": []}
+    leads = tmp_path / "l.csv"
+    leads.write_bytes(b"\xef\xbb\xbfid,name\n3,Ana\n")
+    out = tmp_path / "out.csv"
+    result = camp(
+        "run",
+        tmp_path / "p.camp",
+        "--campaign",
+        "Main",
+        "--start",
+        START,
+        "--leads",
+        leads,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "id,name,x,unsubscribed",
+        "3,Ana,1,false",
+    ]
