@@ -89,7 +89,7 @@ INCOMPLETE = [
 STILL_INCOMPLETE = [
     'set x = "done"',  # a closed string: only the ';' is missing
     'moment "# not a comment"',
-    "set `Job \"Title` = 1",  # a '"' inside a backquoted name opens no string
+    'set `Job "Title` = 1',  # a '"' inside a backquoted name opens no string
     'set x = "a" # a "comment',
 ]
 
