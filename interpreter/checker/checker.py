@@ -80,6 +80,7 @@ class Checker:
         self.registry = registry
         self.max_depth = max_depth
         self.library_files = library_files or set()
+        self.dropped_targets: set[str] = set()  # called by a duplicate (dropped) campaign
         self.diags: list[Diagnostic] = []
         self.fields: dict[str, FieldInfo] = {f.name: f for f in BUILTIN_FIELDS}
         self.closed = False
@@ -183,6 +184,10 @@ class Checker:
 
     def collect_campaign(self, c: A.Campaign, program: ProgramInfo | None) -> None:
         if not self.declare("campaign", c.name, c.name_span):
+            # E305 already; the executables it calls are not "never called" (no W102)
+            self.dropped_targets.update(
+                s.target for s in walk_steps(c.steps) if isinstance(s, A.CallStep)
+            )
             return
         clauses = c.clauses
         triggers = tuple(cl.trigger for cl in clauses if isinstance(cl, A.On))
@@ -486,11 +491,15 @@ class Checker:
             missing = [p for p in self.token_contexts(info) if p is None or name not in p.tokens]
             if missing:
                 ctx = missing[0]
-                where = f"program '{ctx.name}'" if ctx else "no program (top-level campaign)"
+                where = (
+                    f"not declared in program '{ctx.name}'"
+                    if ctx
+                    else "tokens exist only inside a program, and this campaign is not in one"
+                )
                 names = list(ctx.tokens) if ctx else []
                 self.error(
                     "E302",
-                    f"undefined token {text}: not declared in {where}",
+                    f"undefined token {text}: {where}",
                     span,
                     suggest(name, names) or "declare it in the program: token NAME = value;"
                     if ctx
@@ -702,7 +711,7 @@ class Checker:
                 want = f"{fn.min_args} to {upper}"
             self.error(
                 "E303",
-                f"'{e.name}' takes {want} argument{'s' if want != '1' else ''}, got {len(e.args)}",
+                f"'{e.name}' takes {want} argument{'s' if not want.endswith(' 1') and want != '1' else ''}, got {len(e.args)}",
                 e.span,
                 f"signature: {fn.signature}",
             )
@@ -815,6 +824,8 @@ class Checker:
     def check_unused(self) -> None:
         for name, info in self.campaigns.items():
             if info.kind is not Kind.EXECUTABLE or self.callers.get(name):
+                continue
+            if name in self.dropped_targets:
                 continue
             if info.file in self.library_files:
                 continue  # a library's executables are there to be called, or not

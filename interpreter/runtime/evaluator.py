@@ -572,6 +572,10 @@ class Interpreter:
             except Suspend as sus:
                 sus.rest = [RetryState(s, attempt, sus.rest)]
                 raise
+            except StopFlow:
+                # 'stop;' ends the flow mid-attempt: the attempt still shows in the log.
+                self.activity(lead, frame, "Retry Attempt", attempt=attempt, succeeded=False)
+                raise
             except CampaignError as err:
                 if err.code in ("R203", "R204", "R205"):
                     raise  # limits are not retried

@@ -312,6 +312,9 @@ def is_empty(value: Value) -> bool:
 def between(value: Value, low: Value, high: Value) -> bool:
     if value is None or low is None or high is None:
         return False
+    for v in (value, low, high):
+        if isinstance(v, str):  # as the checker's E304: numbers and dates only
+            raise type_error(f"'between' needs numbers or dates, got text {fmt_repr(v)}")
     return order(value, low, ">=") and order(value, high, "<=")
 
 

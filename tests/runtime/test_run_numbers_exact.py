@@ -57,3 +57,14 @@ def test_values_stay_inside_what_the_limits_represent():
     assert not V.number_fits(Decimal("Infinity"))
     assert not V.number_fits(Decimal("1" * 101))
     assert V.number_fits(Decimal(10**900))  # trailing zeros are not significant
+
+
+def test_between_on_text_is_a_run_time_type_error_as_it_is_a_check_error(camp):
+    s = camp(
+        "campaign Main < if country between low and high then < set inside = true; > >",
+        [{"id": 1, "country": "france", "low": "a", "high": "m"}],
+        campaign="Main",
+    )
+    assert [(e["code"], e["message"]) for e in acts(s, "Flow Error")] == [
+        ("R202", "'between' needs numbers or dates, got text \"france\"")
+    ]

@@ -1,0 +1,51 @@
+"""An attempt of ``retry`` cut short by ``stop;`` still logs its Retry Attempt (issue 13)."""
+
+from __future__ import annotations
+
+from runtime_helpers import acts, kinds, strip
+
+LEAD = {"id": 1, "email": "ana@example.com"}
+
+
+def test_stop_inside_a_retry_logs_the_attempt(camp):
+    s = camp(
+        """
+        campaign Main <
+          retry 3 times < set tries += 1; stop; > until tries > 5;
+          moment "never";
+        >
+        """,
+        [LEAD],
+        campaign="Main",
+    )
+    assert kinds(s) == [
+        "Campaign Run Main",
+        "Change Score Main",
+        "Remove from Flow Main",
+        "Retry Attempt Main",
+    ]
+    assert strip(acts(s, "Retry Attempt")[0]) == {
+        "type": "Retry Attempt",
+        "campaign": "Main",
+        "attempt": 1,
+        "succeeded": False,
+    }
+
+
+def test_stop_in_a_called_executable_logs_the_callers_attempt(camp):
+    s = camp(
+        """
+        campaign Main < retry 2 times < call Check; > moment "never"; >
+        executable campaign Check < fail "no"; >
+        executable campaign Halt < stop; >
+        campaign Other < retry 2 times < call Halt; > >
+        """,
+        [LEAD],
+        campaign="Other",
+    )
+    assert kinds(s) == [
+        "Campaign Run Other",
+        "Execute Campaign Other",
+        "Remove from Flow Halt",
+        "Retry Attempt Other",
+    ]
