@@ -228,7 +228,7 @@ def read_events(path: Path) -> list[Event]:
     if path.is_dir():
         raise InputError(f"{name}: is a directory, not an events file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except UnicodeDecodeError:

@@ -227,3 +227,12 @@ def test_a_bom_at_the_start_of_a_camp_file_is_ignored(tmp_path):
         "id,name,x,unsubscribed",
         "3,Ana,1,false",
     ]
+
+
+def test_a_bom_at_the_start_of_an_events_file_is_ignored(tmp_path):
+    event = json.dumps({"time": "2026-12-01T10:00:00", "lead": 1, "type": "form", "name": "F"})
+    (tmp_path / "ev.jsonl").write_bytes(b"\xef\xbb\xbf" + event.encode() + b"\n")
+    result = run(
+        tmp_path, TRIGGERED, "id,email\n1,a@x.com\n", "l.csv", "--events", tmp_path / "ev.jsonl"
+    )
+    assert result.exit_code == 0, result.output
