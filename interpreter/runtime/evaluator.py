@@ -445,6 +445,8 @@ class Interpreter:
         if email is None or (isinstance(email, str) and not email.strip()):
             return "no email address"
         fn = self.functions.get("is_valid_email")
+        if not isinstance(email, str):  # a number or date set into email: not an address
+            return "invalid email address"
         if fn is not None and not fn.impl(CallContext(self.now), email):
             return "invalid email address"
         return None

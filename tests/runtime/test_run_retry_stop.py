@@ -1,4 +1,5 @@
-"""An attempt of ``retry`` cut short by ``stop;`` still logs its Retry Attempt (issue 13)."""
+"""Found by trying and fuzzing (issue 13): an attempt of ``retry`` cut short by ``stop;`` still
+logs its Retry Attempt; an e-mail field holding a number blocks the e-mail."""
 
 from __future__ import annotations
 
@@ -48,4 +49,17 @@ def test_stop_in_a_called_executable_logs_the_callers_attempt(camp):
         "Execute Campaign Other",
         "Remove from Flow Halt",
         "Retry Attempt Other",
+    ]
+
+
+def test_an_email_field_holding_a_number_blocks_the_email_not_the_run(camp):
+    # found by bench/fuzz_harness.py: a FunctionError escaped as a traceback
+    s = camp('campaign Main < send email "Hi"; >', [{"id": 1, "email": 30}], campaign="Main")
+    assert [strip(a) for a in acts(s, "Email Blocked")] == [
+        {
+            "type": "Email Blocked",
+            "campaign": "Main",
+            "email": "Hi",
+            "reason": "invalid email address",
+        }
     ]
