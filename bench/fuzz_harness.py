@@ -146,7 +146,7 @@ class Programs:
             return f"{a} is {self.pick(['empty', 'not empty'])}"
         if k == 5:
             unit = self.pick(["days", "weeks", "month"])
-            return f"{e(depth + 1, 'date')} in past {rng.randrange(40)} {unit}"
+            return f"{e(depth + 1, 'date')} in past {rng.choice([0, 1, 7, 30, 99999999999])} {unit}"
         if k == 6:
             return f"{e(depth + 1, 'bool')} {self.pick(['and', 'or'])} {e(depth + 1, 'bool')}"
         if k == 7:
@@ -183,7 +183,7 @@ class Programs:
             return f"send alert {self.texts()} to {self.expr(0, 'text')};"
         if r == 7 and not executable:
             if self.rng.random() < 0.5:
-                return f"wait {self.rng.randrange(5)} {self.pick(['hours', 'days', 'minute'])};"
+                return f"wait {self.rng.choice([0, 1, 2, 3, 4, 99999999999])} {self.pick(['hours', 'days', 'minute'])};"
             until = self.pick(["add_days(now(), 1)", '"2026-12-03T00:00"', "mql_date"])
             return f"wait until {until};"
         if r == 8:

@@ -113,7 +113,10 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     units = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000}
     m = re.fullmatch(r"\s*(\d+)\s*(minute|hour|day|week|month)s?\s*", text)
     if m and start is not None:
-        return start + dt.timedelta(seconds=int(m.group(1)) * units[m.group(2)])
+        try:
+            return start + dt.timedelta(seconds=int(m.group(1)) * units[m.group(2)])
+        except OverflowError:
+            fail_input(f"{option}: '{text}' after the start goes past the year 9999")
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
     except ValueError:

@@ -284,7 +284,7 @@ class Interpreter:
         return not empty if e.negated else empty
 
     def e_in_past(self, e: A.InPast, frame: Frame, lead: Lead) -> Value:
-        return V.in_past(self.eval(e.value, frame, lead), e.duration.delta, self.now)
+        return V.in_past(self.eval(e.value, frame, lead), V.duration_delta(e.duration), self.now)
 
     # ---- steps -----------------------------------------------------------------
 
@@ -412,7 +412,7 @@ class Interpreter:
             if (
                 rule is A.QualifyRule.ONCE_EVERY
                 and interval is not None
-                and self.now < last + interval.delta
+                and self.now < V.later(last, interval)
             ):
                 return False
         return all(self.condition(f, frame, lead) for f in campaign.filters)
@@ -458,7 +458,7 @@ class Interpreter:
 
     def s_wait(self, s: A.Wait, frame: Frame, lead: Lead) -> None:
         if s.duration is not None:
-            until = self.now + s.duration.delta
+            until = V.later(self.now, s.duration)
         else:
             assert s.until is not None
             when = V.as_datetime(self.eval(s.until, frame, lead), "'wait until'")

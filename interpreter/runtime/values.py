@@ -335,14 +335,39 @@ def as_datetime(value: Value, what: str) -> _dt.datetime | None:
     raise type_error(f"{what} needs a date or datetime, got {type_of(value)}")
 
 
+END_OF_TIME = _dt.datetime.max.replace(microsecond=0)
+
+
+def duration_delta(duration: Any) -> _dt.timedelta:
+    """A duration's length; one too long for Python's timedelta is the longest there is."""
+    try:
+        delta: _dt.timedelta = duration.delta
+        return delta
+    except OverflowError:
+        return _dt.timedelta.max
+
+
+def later(when: _dt.datetime, duration: Any) -> _dt.datetime:
+    """``when`` plus a duration; past the year 9999 it is the end of time (a wait that
+    long stays waiting; a qualification interval that long never ends)."""
+    try:
+        return when + duration_delta(duration)
+    except OverflowError:
+        return END_OF_TIME
+
+
 def in_past(value: Value, delta: _dt.timedelta, now: _dt.datetime) -> bool:
     when = as_datetime(value, "'in past'")
     if when is None:
         return False
+    try:
+        since = now - delta
+    except OverflowError:  # further back than the year 1: every earlier time is in it
+        since = _dt.datetime.min
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         # A date is in the past N days when its day is within them, today included.
-        return bool((now - delta).date() <= value <= now.date())
-    return now - delta <= when <= now
+        return bool(since.date() <= value <= now.date())
+    return since <= when <= now
 
 
 def truthy(value: Value) -> bool:
