@@ -564,6 +564,15 @@ class Interpreter:
         """Attempts ``first``..N of a retry; ``inner`` resumes an attempt cut by a wait."""
         last: CampaignError | None = None
         for attempt in range(first, s.times + 1):
+            if not s.body:  # no step would count: each attempt counts, so R204 bounds it
+                lead.steps += 1
+                if lead.steps > self.limits.max_steps:
+                    raise CampaignError(
+                        "R204",
+                        f"lead {lead.describe()} ran more than {self.limits.max_steps} steps "
+                        f"in this run (in campaign '{frame.campaign.name}')",
+                        s.span,
+                    )
             try:
                 if inner is not None:
                     rest, inner = inner, None

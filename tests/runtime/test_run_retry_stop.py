@@ -63,3 +63,16 @@ def test_an_email_field_holding_a_number_blocks_the_email_not_the_run(camp):
             "reason": "invalid email address",
         }
     ]
+
+
+def test_a_huge_retry_of_an_empty_block_is_bounded_by_the_step_limit(camp):
+    from camp.runtime.evaluator import Limits
+
+    s = camp(
+        "campaign Main < retry 999999999 times < > until false; >",
+        [LEAD],
+        campaign="Main",
+        limits=Limits(max_steps=50),
+    )
+    assert [e["code"] for e in acts(s, "Flow Error")] == ["R204"]
+    assert len(acts(s, "Retry Attempt")) == 49  # the retry step itself is step 1
