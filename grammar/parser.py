@@ -18,6 +18,7 @@ from typing import Any, Literal
 from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
 from camp.grammar.builder import AstBuilder
+from camp.grammar.nesting import MAX_NESTING, too_deep
 from camp.grammar.span import Span
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -167,7 +168,7 @@ def parse(text: str, file: str = "<input>", start: StartRule = "start") -> Parse
     g = grammar()
     fast = _parse_valid(g, text, file, start)
     if fast is not None:
-        return fast
+        return _nesting_checked(fast, file)
     repairs: list[Diagnostic] = []
     for _ in range(20):
         driver = _Driver(g, text, file, start)
@@ -182,7 +183,7 @@ def parse(text: str, file: str = "<input>", start: StartRule = "start") -> Parse
         if repairs:
             diagnostics = sorted_diagnostics(repairs + result.diagnostics)
             return ParseResult(None, diagnostics)
-        return result
+        return _nesting_checked(result, file)
     return ParseResult(None, sorted_diagnostics(repairs))
 
 
@@ -202,6 +203,17 @@ def _parse_valid(g: Grammar, text: str, file: str, start: StartRule) -> ParseRes
     if builder.problems:
         return ParseResult(None, sorted_diagnostics(builder.problems))
     return ParseResult(node, [])
+
+
+def _nesting_checked(result: ParseResult, file: str) -> ParseResult:
+    """Refuse a program nested too deeply for the recursive tools (see grammar/nesting.py)."""
+    span = too_deep(result.node) if result.node is not None else None
+    if span is None:
+        return result
+    at = Span(file, span.line, span.column, span.line, span.column + 1)
+    message = f"nesting deeper than {MAX_NESTING} levels (blocks, conditions and operators)"
+    hint = "split the campaign into executables, or a long expression into several steps"
+    return ParseResult(None, [Diagnostic("E001", message, at, hint)])
 
 
 class _MissingSemicolon(Exception):

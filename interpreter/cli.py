@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+MAX_CALL_DEPTH = 50  # --max-depth: far above Marketo's 3, within Python's stack
 
 
 def fail_input(message: str) -> NoReturn:
@@ -68,7 +69,7 @@ def main() -> None:
 )
 @click.option(
     "--max-depth",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_CALL_DEPTH),
     default=3,
     show_default=True,
     help="Deepest chain of nested executables allowed below a parent campaign.",
@@ -112,7 +113,10 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     units = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2592000}
     m = re.fullmatch(r"\s*(\d+)\s*(minute|hour|day|week|month)s?\s*", text)
     if m and start is not None:
-        return start + dt.timedelta(seconds=int(m.group(1)) * units[m.group(2)])
+        try:
+            return start + dt.timedelta(seconds=int(m.group(1)) * units[m.group(2)])
+        except OverflowError:
+            fail_input(f"{option}: '{text}' after the start goes past the year 9999")
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=None)
     except ValueError:
@@ -144,7 +148,9 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option("--max-depth", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--max-depth", type=click.IntRange(min=1, max=MAX_CALL_DEPTH), default=3, show_default=True
+)
 @click.option(
     "--max-steps",
     type=click.IntRange(min=1),
@@ -368,6 +374,35 @@ def _program_digest(sources: dict[str, str]) -> str:
     return h.hexdigest()
 
 
+def _refuse_changed_resume_options(
+    unfinished: Any, campaign: str | None, events: Path | None, start: str | None, until: str | None
+) -> None:
+    """``--resume`` accepts the interrupted run's own options again; a different one is refused."""
+    from camp.checker.loader import display_path
+    from camp.store.runner import resume_differences
+
+    given: dict[str, Any] = {}
+    if campaign is not None:
+        given["--campaign"] = campaign
+    if events is not None:
+        given["--events"] = display_path(events)
+    if start is not None:
+        given["--start"] = parse_when(start, "--start")
+    if until is not None:
+        given["--until"] = parse_when(until, "--until", unfinished.start)
+    ctx = click.get_current_context()
+    for param in ("max_steps", "max_cascade", "max_depth"):
+        if ctx.get_parameter_source(param) is not click.core.ParameterSource.DEFAULT:
+            given["--" + param.replace("_", "-")] = ctx.params[param]
+    differ = resume_differences(unfinished, given)
+    if differ:
+        fail_input(
+            "--resume finishes the interrupted run with its own options; these differ: "
+            + ", ".join(differ)
+            + " (give the same options, or none)"
+        )
+
+
 def _run_workspace(
     file: Path,
     db: Path,
@@ -399,27 +434,13 @@ def _run_workspace(
             "--leads and --db: a workspace run reads its leads from the workspace; "
             f"import the file first with `camp db import {display_path(db)} {display_path(leads)}`"
         )
-    if resume:
-        given = [
-            name
-            for name, value in (
-                ("--campaign", campaign),
-                ("--events", events),
-                ("--start", start),
-                ("--until", until),
-            )
-            if value is not None
-        ]
-        if given:
-            fail_input(
-                f"--resume finishes the interrupted run with its own options: drop {', '.join(given)}"
-            )
     lock = _lock_workspace(db, f"camp run {file}")
     try:
         store = _open_workspace(db)
         if resume:
             unfinished = store.unfinished_run()
             if unfinished is not None:
+                _refuse_changed_resume_options(unfinished, campaign, events, start, until)
                 max_depth = int(unfinished.options.get("max_depth") or max_depth)
         try:
             result = check_files([file], max_depth)

@@ -89,6 +89,7 @@ class Checker:
         self.registry = registry
         self.max_depth = max_depth
         self.library_files = library_files or set()
+        self.dropped_targets: set[str] = set()  # called by a duplicate (dropped) campaign
         self.diags: list[Diagnostic] = []
         self.fields: dict[str, FieldInfo] = {f.name: f for f in BUILTIN_FIELDS}
         self.closed = False
@@ -205,6 +206,10 @@ class Checker:
 
     def collect_campaign(self, c: A.Campaign, program: ProgramInfo | None) -> None:
         if not self.declare("campaign", c.name, c.name_span):
+            # E305 already; the executables it calls are not "never called" (no W102)
+            self.dropped_targets.update(
+                s.target for s in walk_steps(c.steps) if isinstance(s, A.CallStep)
+            )
             return
         clauses = c.clauses
         triggers = tuple(cl.trigger for cl in clauses if isinstance(cl, A.On))
@@ -571,14 +576,14 @@ class Checker:
                 chain = missing[0]
                 ctx = chain[0] if chain else None
                 where = (
-                    " nor in ".join(f"program '{p.name}'" for p in chain)
+                    "not declared in " + " nor in ".join(f"program '{p.name}'" for p in chain)
                     if chain
-                    else "no program (top-level campaign)"
+                    else "tokens exist only inside a program, and this campaign is not in one"
                 )
                 names = [n for p in chain for n in p.tokens]
                 self.error(
                     "E302",
-                    f"undefined token {text}: not declared in {where}",
+                    f"undefined token {text}: {where}",
                     span,
                     suggest(name, names) or "declare it in the program: token NAME = value;"
                     if ctx
@@ -647,6 +652,25 @@ class Checker:
         result = list(dict.fromkeys(contexts))
         self._contexts[info.name] = result
         return result
+
+    def warm_token_contexts(self) -> None:
+        """Fill the token-context cache callers first, iteratively, so that
+        :meth:`token_contexts` never recurses along a long 'with parent tokens' chain."""
+        done: set[str] = set()
+        for root in self.campaigns:
+            if root in done:
+                continue
+            done.add(root)
+            stack = [(root, iter(self.callers.get(root, [])))]
+            while stack:
+                name, callers = stack[-1]
+                item = next(callers, None)
+                if item is None:
+                    stack.pop()
+                    self.token_contexts(self.campaigns[name])
+                elif item[1] and item[0] not in done:
+                    done.add(item[0])
+                    stack.append((item[0], iter(self.callers.get(item[0], []))))
 
     def field_type(self, ref: A.FieldRef) -> Type:
         info = self.fields.get(ref.name)
@@ -864,7 +888,7 @@ class Checker:
                 want = f"{fn.min_args} to {upper}"
             self.error(
                 "E303",
-                f"'{e.name}' takes {want} argument{'s' if want != '1' else ''}, got {len(e.args)}",
+                f"'{e.name}' takes {want} argument{'s' if not want.endswith(' 1') and want != '1' else ''}, got {len(e.args)}",
                 e.span,
                 f"signature: {fn.signature}",
             )
@@ -888,10 +912,18 @@ class Checker:
         path: list[str] = []
         reported: set[frozenset[str]] = set()
 
-        def visit(name: str) -> None:
-            state[name] = 1
-            path.append(name)
-            for call in self.campaigns[name].calls:
+        def visit(root: str) -> None:
+            # Iterative (an explicit stack of call iterators): a chain of thousands of
+            # executables must give E205, not exhaust Python's stack.
+            state[root] = 1
+            path.append(root)
+            pending = [iter(self.campaigns[root].calls)]
+            while pending:
+                call = next(pending[-1], None)
+                if call is None:
+                    pending.pop()
+                    state[path.pop()] = 2
+                    continue
                 target = self.campaigns.get(call.target)
                 if target is None or target.kind is not Kind.EXECUTABLE:
                     continue
@@ -907,9 +939,9 @@ class Checker:
                             "executables run synchronously, so a cycle never ends; break it",
                         )
                 elif call.target not in state:
-                    visit(call.target)
-            path.pop()
-            state[name] = 2
+                    state[call.target] = 1
+                    path.append(call.target)
+                    pending.append(iter(target.calls))
 
         for name in self.campaigns:
             if name not in state:
@@ -919,18 +951,34 @@ class Checker:
         # Depth: the longest chain of executables below each root campaign.
         longest: dict[str, list[str]] = {}
 
-        def chain(name: str) -> list[str]:
-            if name in longest:
-                return longest[name]
-            best: list[str] = []
-            for call in self.campaigns[name].calls:
-                target = self.campaigns.get(call.target)
-                if target is not None and target.kind is Kind.EXECUTABLE:
-                    sub = chain(call.target)
-                    if len(sub) + 1 > len(best):
-                        best = [call.target, *sub]
-            longest[name] = best
-            return best
+        def executable_calls(name: str) -> list[str]:
+            return [
+                call.target
+                for call in self.campaigns[name].calls
+                if call.target in self.campaigns
+                and self.campaigns[call.target].kind is Kind.EXECUTABLE
+            ]
+
+        def chain(start: str) -> list[str]:
+            # Post-order without recursion (the graph has no cycles here).
+            todo = [start]
+            while todo:
+                name = todo[-1]
+                if name in longest:
+                    todo.pop()
+                    continue
+                targets = executable_calls(name)
+                missing = [t for t in targets if t not in longest]
+                if missing:
+                    todo.extend(missing)
+                    continue
+                todo.pop()
+                best: list[str] = []
+                for target in targets:
+                    if len(longest[target]) + 1 > len(best):
+                        best = [target, *longest[target]]
+                longest[name] = best
+            return longest[start]
 
         for name, info in self.campaigns.items():
             if info.kind is Kind.EXECUTABLE and self.callers.get(name):
@@ -974,6 +1022,8 @@ class Checker:
         for name, info in self.campaigns.items():
             if info.kind is not Kind.EXECUTABLE or self.callers.get(name):
                 continue
+            if name in self.dropped_targets:
+                continue
             if info.file in self.library_files:
                 continue  # a library's executables are there to be called, or not
             self.error(
@@ -997,6 +1047,7 @@ class Checker:
             for item in module.items:
                 if isinstance(item, A.WebhookDecl):
                     self.check_webhook(item)
+        self.warm_token_contexts()
         for info in self.campaigns.values():
             self.check_campaign(info)
         from .testcheck import TestChecker

@@ -56,7 +56,7 @@ def read_source(path: Path) -> str:
     except OSError as e:
         raise InputError(f"{display_path(path)}: cannot read: {e.strerror}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise InputError(
@@ -153,14 +153,20 @@ def _imports_first(modules: list[A.Module], imports: dict[str, list[str]]) -> li
     ordered: list[A.Module] = []
     done: set[str] = set()
 
-    def visit(name: str) -> None:
-        if name in done or name not in by_name:
-            return
-        done.add(name)  # marked before its imports: cycles are allowed
-        for dep in imports.get(name, []):
-            visit(dep)
-        ordered.append(by_name[name])
-
     for m in modules:
-        visit(m.file)
+        if m.file in done:
+            continue
+        # Depth-first, imports first, with an explicit stack: a chain of thousands of
+        # imports must not exhaust Python's stack.
+        done.add(m.file)  # marked before its imports: cycles are allowed
+        stack = [(m.file, iter(imports.get(m.file, [])))]
+        while stack:
+            name, deps = stack[-1]
+            dep = next(deps, None)
+            if dep is None:
+                stack.pop()
+                ordered.append(by_name[name])
+            elif dep not in done and dep in by_name:
+                done.add(dep)
+                stack.append((dep, iter(imports.get(dep, []))))
     return ordered

@@ -57,7 +57,7 @@ def input_complete(text: str) -> bool:
     operator); any other input has an error before its end, and submitting it
     shows the error.
     """
-    if is_blank(text) or is_meta(text):
+    if is_blank(text) or is_meta(text) or _ends_in_open_string(text):
         return True
     if (
         parse(text, INPUT_NAME, "expression").ok
@@ -70,6 +70,29 @@ def input_complete(text: str) -> bool:
         and is_complete(text, "start")
         and is_complete(HEAD + text, "start")
     )
+
+
+def _ends_in_open_string(text: str) -> bool:
+    """True when the last line leaves a string open. A string ends on its line (the
+    language's rule), so Enter submits it and the error says "unterminated string"
+    rather than the next line being swallowed into the string."""
+    line = text.rsplit("\n", 1)[-1]
+    quote: str | None = None  # '"' inside a string, '`' inside a backquoted name
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote == '"' and c == "\\":
+            i += 2
+            continue
+        if quote is not None:
+            if c == quote:
+                quote = None
+        elif c == "#":
+            break
+        elif c in '"`':
+            quote = c
+        i += 1
+    return quote == '"'
 
 
 @dataclass

@@ -338,7 +338,7 @@ class Interpreter:
         return not empty if e.negated else empty
 
     def e_in_past(self, e: A.InPast, frame: Frame, lead: Lead) -> Value:
-        return V.in_past(self.eval(e.value, frame, lead), e.duration.delta, self.now)
+        return V.in_past(self.eval(e.value, frame, lead), V.duration_delta(e.duration), self.now)
 
     def e_trigger_value(self, e: A.TriggerValue, frame: Frame, lead: Lead) -> Value:
         event = frame.event
@@ -466,6 +466,15 @@ class Interpreter:
                 err.span = callee.step.span if callee.step else s.span
             err.stack = (*err.stack, self.snapshot(callee))
             raise
+        except RecursionError:
+            # Many nested executables, each with deeply nested blocks: a limit error
+            # (R203) with the call stack, raised once Python's stack has unwound a little.
+            raise CampaignError(
+                "R203",
+                f"call stack too deep to run: {callee.depth} nested executables with "
+                "deeply nested blocks",
+                s.span,
+            ) from None
 
     def qualifies(self, campaign: CampaignInfo, frame: Frame, lead: Lead) -> bool:
         rule = campaign.qualify
@@ -479,7 +488,7 @@ class Interpreter:
             if (
                 rule is A.QualifyRule.ONCE_EVERY
                 and interval is not None
-                and self.now < last + interval.delta
+                and self.now < V.later(last, interval)
             ):
                 return False
         return all(self.condition(f, frame, lead) for f in campaign.filters)
@@ -512,9 +521,12 @@ class Interpreter:
         return V.email_blocked(
             lead.fields,
             operational,
-            lambda email: bool(
-                (fn := self.functions.get("is_valid_email")) is None
-                or fn.impl(CallContext(self.now), email)
+            lambda email: (
+                isinstance(email, str)  # a number or date in email: not an address
+                and bool(
+                    (fn := self.functions.get("is_valid_email")) is None
+                    or fn.impl(CallContext(self.now), email)
+                )
             ),
         )
 
@@ -525,7 +537,7 @@ class Interpreter:
 
     def s_wait(self, s: A.Wait, frame: Frame, lead: Lead) -> None:
         if s.duration is not None:
-            until = self.now + s.duration.delta
+            until = V.later(self.now, s.duration)
         elif s.weekday is not None:
             assert s.at is not None
             until = next_weekday_at(self.now, s.weekday, _dt.time.fromisoformat(s.at))
@@ -632,6 +644,15 @@ class Interpreter:
         """Attempts ``first``..N of a retry; ``inner`` resumes an attempt cut by a wait."""
         last: CampaignError | None = None
         for attempt in range(first, s.times + 1):
+            if not s.body:  # no step would count: each attempt counts, so R204 bounds it
+                lead.steps += 1
+                if lead.steps > self.limits.max_steps:
+                    raise CampaignError(
+                        "R204",
+                        f"lead {lead.describe()} ran more than {self.limits.max_steps} steps "
+                        f"in this run (in campaign '{frame.campaign.name}')",
+                        s.span,
+                    )
             try:
                 if inner is not None:
                     rest, inner = inner, None
@@ -641,6 +662,10 @@ class Interpreter:
                 ok = s.until is None or self.condition(s.until, frame, lead)
             except Suspend as sus:
                 sus.rest = [RetryState(s, attempt, sus.rest)]
+                raise
+            except StopFlow:
+                # 'stop;' ends the flow mid-attempt: the attempt still shows in the log.
+                self.activity(lead, frame, "Retry Attempt", attempt=attempt, succeeded=False)
                 raise
             except CampaignError as err:
                 if err.code in ("R203", "R204", "R205"):

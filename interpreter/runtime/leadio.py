@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,11 +19,24 @@ from typing import IO, Any
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import BUILTIN_FIELDS, Symbols
-from camp.runtime.values import to_json
+from camp.runtime.values import EXPONENT_LIMIT, PRECISION, number_fits, to_json
 from camp.types import Type, Value
 
-_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def json_text(raw: Any) -> str:
+    """A raw value for a message: text in single quotes (as names are), other JSON values
+    spelled as JSON (``true``, ``null``, ``1.5``), never as Python (``True``, ``None``)."""
+    if isinstance(raw, str):
+        return f"'{raw}'"
+    if isinstance(raw, Decimal):
+        return str(raw)
+    try:
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    except ValueError:  # NaN/Infinity are not JSON
+        return str(raw)
 
 
 def file_format(path: Path) -> str:
@@ -62,11 +76,21 @@ class Typer:
         if raw is None or raw == "":
             return None
         if wanted is None:
-            return self.guess(raw) if text or not isinstance(raw, str) else raw
-        try:
-            return self.convert(raw, wanted)
-        except (ValueError, InvalidOperation):
-            raise InputError(f"{where}: field '{name}': {raw!r} is not a valid {wanted}") from None
+            value = self.guess(raw) if text or not isinstance(raw, str) else raw
+        else:
+            try:
+                value = self.convert(raw, wanted)
+            except (ValueError, InvalidOperation):
+                raise InputError(
+                    f"{where}: field '{name}': {json_text(raw)} is not a valid {wanted}"
+                ) from None
+        if isinstance(value, Decimal) and not number_fits(value):
+            raise InputError(
+                f"{where}: field '{name}': {json_text(raw)} is not a number Camp holds exactly "
+                f"(finite, at most {PRECISION} significant digits, exponent within "
+                f"±{EXPONENT_LIMIT})"
+            )
+        return value
 
     @staticmethod
     def guess(raw: Any) -> Value:
@@ -186,7 +210,7 @@ def _lead_id(raw: Any, n: int, where: str) -> int:
             raise InvalidOperation
         return int(value)
     except InvalidOperation:
-        raise InputError(f"{where}: lead id {raw!r} is not a whole number") from None
+        raise InputError(f"{where}: lead id {json_text(raw)} is not a whole number") from None
 
 
 @dataclass
@@ -200,19 +224,28 @@ class Event:
 
 
 EVENT_TYPES = ("form", "page", "click", "event", "created")
+EVENT_KEYS = ("time", "type", "lead", "name")
+CREATED_KEYS = ("time", "type", "fields", "id")
 
 
 def read_events(path: Path) -> list[Event]:
     name = display_path(path)
     events: list[Event] = []
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory, not an events file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except UnicodeDecodeError:
         raise InputError(f"{name}: not valid UTF-8 text") from None
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror}") from None
+    if not text.strip():
+        raise InputError(
+            f"{name}: the events file is empty (one JSON object per line: "
+            '{"time": ..., "lead": ..., "type": ..., "name": ...})'
+        )
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -226,19 +259,33 @@ def read_events(path: Path) -> list[Event]:
         etype = obj.get("type")
         if etype not in EVENT_TYPES:
             raise InputError(
-                f"{where}: event type {etype!r} is not one of {', '.join(EVENT_TYPES)}"
+                f"{where}: event type {json_text(etype)} is not one of {', '.join(EVENT_TYPES)}"
             )
         try:
             time = _dt.datetime.fromisoformat(str(obj.get("time", "")).replace("Z", "+00:00"))
         except ValueError:
             raise InputError(
-                f"{where}: 'time' {obj.get('time')!r} is not an ISO date-time"
+                f"{where}: 'time' {json_text(obj.get('time'))} is not an ISO date-time"
             ) from None
         time = time.replace(tzinfo=None)
+        keys = CREATED_KEYS if etype == "created" else EVENT_KEYS
+        unknown = [k for k in obj if k not in keys]
+        if unknown:
+            raise InputError(
+                f"{where}: unknown key {json_text(unknown[0])} in a {json_text(etype)} event "
+                f"(its keys: {', '.join(keys)})"
+            )
         if etype == "created":
             fields = obj.get("fields")
             if not isinstance(fields, dict):
                 raise InputError(f"{where}: a 'created' event needs \"fields\": {{...}}")
+            if "id" in obj:  # the new lead's id, beside its fields or among them
+                if "id" in fields and fields["id"] != obj["id"]:
+                    raise InputError(
+                        f"{where}: the event's \"id\" {json_text(obj['id'])} and its fields' "
+                        f'"id" {json_text(fields["id"])} differ'
+                    )
+                fields = {**fields, "id": obj["id"]}
             events.append(Event(time, etype, None, "", fields, where))
             continue
         lead = obj.get("lead")
@@ -260,36 +307,61 @@ def write_leads(
 ) -> int:
     """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
     fmt = file_format(path)
-    count = 0
+    if path.is_dir():
+        raise InputError(f"{display_path(path)}: is a directory")
+    tmp = temporary_path(path)
     try:
-        out = path.open("w", encoding="utf-8", newline="")
+        out = tmp.open("w", encoding="utf-8", newline="")
     except OSError as e:
         raise InputError(f"{display_path(path)}: cannot write: {e.strerror}") from None
-    with out:
-        if fmt == "csv":
-            writer: Any = None
-            for lead_id, fields in leads:
-                if writer is None:
-                    extra = [k for k in fields if k not in columns]
-                    header = ["id", *columns, *extra]
-                    writer = csv.writer(out)
-                    writer.writerow(header)
-                row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
-                writer.writerow(row)
-                count += 1
+    try:
+        with out:
+            count = _write_leads(out, fmt, leads, columns)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{display_path(path)}: cannot write: {e.strerror}") from None
+    return count
+
+
+def temporary_path(path: Path) -> Path:
+    """Where a result file is written before it is renamed over ``path`` (same folder, so
+    the rename is atomic): a failed run never leaves a half-written file."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def _write_leads(
+    out: IO[str], fmt: str, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]
+) -> int:
+    count = 0
+    if fmt == "csv":
+        writer: Any = None
+        for lead_id, fields in leads:
             if writer is None:
-                csv.writer(out).writerow(["id", *columns])
-        elif fmt == "jsonl":
-            for lead_id, fields in leads:
-                out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False) + "\n")
-                count += 1
-        else:
-            out.write("[")
-            for lead_id, fields in leads:
-                out.write(",\n  " if count else "\n  ")
-                out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False))
-                count += 1
-            out.write("\n]\n" if count else "]\n")
+                extra = [k for k in fields if k not in columns]
+                header = ["id", *columns, *extra]
+                writer = csv.writer(out)
+                writer.writerow(header)
+            row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
+            writer.writerow(row)
+            count += 1
+        if writer is None:
+            csv.writer(out).writerow(["id", *columns])
+    elif fmt == "jsonl":
+        for lead_id, fields in leads:
+            out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        out.write("[")
+        for lead_id, fields in leads:
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps(_record(lead_id, fields, columns), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
     return count
 
 
@@ -346,6 +418,8 @@ def scan_rows(path: Path) -> ScannedFile:
     """
     fmt = file_format(path)
     name = display_path(path)
+    if path.is_dir():
+        raise InputError(f"{name}: is a directory, not a lead file")
     try:
         handle = path.open("rb")
     except OSError as e:
@@ -358,15 +432,15 @@ def scan_rows(path: Path) -> ScannedFile:
         return ScannedFile(fmt, None, _scan_jsonl(handle, name))
     bad_lines: dict[int, str] = {}
     lines = _decoded_lines(handle, bad_lines)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as e:
         handle.close()
-        raise InputError(f"{name}:1: malformed CSV header: {e}") from None
+        raise InputError(f"{name}:1: malformed CSV header: {_csv_reason(e)}") from None
     if header is None:
         handle.close()
-        return ScannedFile(fmt, [], iter(()))
+        raise InputError(f"{name}: the file is empty: a CSV lead file needs a header row")
     if 1 in bad_lines:
         handle.close()
         raise InputError(f"{name}:1: the header is {bad_lines[1]}")
@@ -374,12 +448,22 @@ def scan_rows(path: Path) -> ScannedFile:
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
     seen: set[str] = set()
-    for h in header:
+    for i, h in enumerate(header, start=1):
+        if not h:
+            handle.close()
+            raise InputError(f"{name}:1: column {i} of the header has no name")
         if h in seen:
             handle.close()
             raise InputError(f"{name}:1: duplicate column name '{h}' in the header")
         seen.add(h)
     return ScannedFile(fmt, header, _scan_csv(handle, reader, header, bad_lines, name))
+
+
+def _csv_reason(e: csv.Error) -> str:
+    text = str(e)
+    if "unexpected end of data" in text:
+        return "a quoted cell is not closed (its '\"' runs to the end of the file)"
+    return text
 
 
 def _decoded_lines(handle: IO[bytes], bad: dict[int, str]) -> Iterator[str]:
@@ -406,9 +490,9 @@ def _scan_csv(
             except StopIteration:
                 return
             except csv.Error as e:
-                where = f"{name}:{reader.line_num}"
+                where = f"{name}:{last + 1}"
                 last = reader.line_num
-                yield Row(where, None, f"malformed CSV: {e}", [])
+                yield Row(where, None, f"malformed CSV: {_csv_reason(e)}", [])
                 continue
             first, last = last + 1, reader.line_num
             where = f"{name}:{last}"

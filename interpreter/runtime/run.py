@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from camp.checker.checker import walk_steps
-from camp.checker.loader import InputError
+from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.runtime.calendar import recurring
 from camp.runtime.evaluator import Interpreter, Limits
-from camp.runtime.leadio import Typer, read_events, read_leads, write_leads
+from camp.runtime.leadio import (
+    Typer,
+    json_text,
+    read_events,
+    read_leads,
+    temporary_path,
+    write_leads,
+)
 from camp.runtime.scheduler import Item, Scheduler
 from camp.runtime.world import ActivityLog, Lead
 
@@ -117,10 +125,11 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     """Run the simulation; raises :class:`InputError` for bad input before anything runs."""
     target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
     events = read_events(opts.events) if opts.events else []
+    check_window(events, opts.start, opts.until)
     scheduled = [
         (c, t)
         for c in symbols.campaigns.values()
-        if c.kind is Kind.BATCH and c.schedules and c is not target  # --campaign runs it now
+        if c.kind is Kind.BATCH and c.schedules and target is None  # --campaign runs only it
         for t in schedule_times(c, opts.start, opts.until)
     ]
     if target is None and not events and not scheduled:
@@ -132,8 +141,10 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
         )
     stream: IO[str] | None = None
     if opts.activities is not None:
+        if opts.activities.is_dir():
+            raise InputError(f"{display_path(opts.activities)}: is a directory")
         try:
-            stream = opts.activities.open("w", encoding="utf-8")
+            stream = temporary_path(opts.activities).open("w", encoding="utf-8")
         except OSError as e:
             raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
     log = ActivityLog(stream, keep=opts.keep_activities)
@@ -156,15 +167,34 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
             _run_streaming(interp, target, opts, summary, columns)
         else:
             _run_world(interp, target, events, scheduled, opts, summary, columns)
-    finally:
-        if stream is not None:
+    except BaseException:
+        if stream is not None:  # bad input met mid-run: no half-written log
             stream.close()
+            Path(stream.name).unlink(missing_ok=True)
+        raise
+    if stream is not None and opts.activities is not None:
+        stream.close()
+        os.replace(stream.name, opts.activities)
     summary.activities = log.total
     summary.by_type = dict(sorted(log.by_type.items()))
     summary.emails = dict(sorted(log.emails.items()))
     summary.activity_log = log.items
     summary.end = interp.now.isoformat(timespec="seconds")
     return summary
+
+
+def check_window(events: list[Any], start: _dt.datetime, until: _dt.datetime | None) -> None:
+    """The simulated window: --until not before --start, no event before --start (a
+    simulation does not go back in time; an event is never moved silently)."""
+    begin = start.isoformat(timespec="seconds")
+    if until is not None and until < start:
+        raise InputError(f"--until {until.isoformat(timespec='seconds')} is before --start {begin}")
+    for ev in events:
+        if ev.time < start:
+            raise InputError(
+                f"{ev.where}: the event's time {ev.time.isoformat(timespec='seconds')} is "
+                f"before the start of the simulation ({begin}): give an earlier --start"
+            )
 
 
 def _created_id(ev: Any, default: int) -> int:
@@ -174,7 +204,7 @@ def _created_id(ev: Any, default: int) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InputError(f"{ev.where}: lead id {raw!r} is not a whole number") from None
+        raise InputError(f"{ev.where}: lead id {json_text(raw)} is not a whole number") from None
 
 
 def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
@@ -187,7 +217,7 @@ def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
     )
     if opts.leads is not None and opts.leads.suffix.lower() == ".csv":
         try:
-            with opts.leads.open(encoding="utf-8", newline="") as f:
+            with opts.leads.open(encoding="utf-8-sig", newline="") as f:
                 header = next(csv.reader(f), [])
         except (OSError, UnicodeDecodeError):
             header = []

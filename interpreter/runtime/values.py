@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+)
 from typing import Any
 
 from camp.types import Value, type_of
@@ -32,6 +40,50 @@ class CampaignError(Exception):
 
 def type_error(message: str) -> CampaignError:
     return CampaignError("R202", message)
+
+
+# Numbers are decimals. +, -, * and % are exact up to PRECISION significant digits (a
+# result that would need more is R202, never rounded); a quotient is rounded to
+# QUOTIENT_DIGITS (1 / 3); exponents stay within +-EXPONENT_LIMIT. Lead files hold no
+# number these limits cannot represent (leadio refuses such cells).
+PRECISION = 100
+QUOTIENT_DIGITS = 28
+EXPONENT_LIMIT = 999
+_EXACT = Context(
+    prec=PRECISION,
+    Emax=EXPONENT_LIMIT,
+    Emin=-EXPONENT_LIMIT,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Inexact],
+)
+_QUOTIENT = Context(
+    prec=QUOTIENT_DIGITS,
+    Emax=EXPONENT_LIMIT,
+    Emin=-EXPONENT_LIMIT,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Underflow],
+)
+
+
+def _exactly(op: str, compute: Callable[..., Decimal], *args: Decimal) -> Decimal:
+    try:
+        return compute(*args)
+    except (Overflow, Underflow):  # before Inexact: both are one
+        raise type_error(f"'{op}' gives a number out of range") from None
+    except Inexact:
+        raise type_error(
+            f"'{op}' gives a number with more than {PRECISION} significant digits"
+        ) from None
+    except ArithmeticError:  # Overflow, DivisionImpossible, an exponent out of range
+        raise type_error(f"'{op}' gives a number out of range") from None
+
+
+def number_fits(d: Decimal) -> bool:
+    """A number Camp represents exactly: finite, at most PRECISION digits, exponent in range."""
+    if not d.is_finite():
+        return False
+    coefficient = d.as_tuple().digits
+    trailing = len(coefficient) - len(bytes(coefficient).rstrip(b"\0"))
+    significant = len(coefficient) - trailing
+    return significant <= PRECISION and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT
 
 
 def fmt(value: Value) -> str:
@@ -92,19 +144,19 @@ def add(a: Value, b: Value) -> Value:
         return fmt(a) + fmt(b)
     if a is None or b is None:
         return None
-    return _number(a, "+") + _number(b, "+")
+    return _exactly("+", _EXACT.add, _number(a, "+"), _number(b, "+"))
 
 
 def sub(a: Value, b: Value) -> Value:
     if a is None or b is None:
         return None
-    return _number(a, "-") - _number(b, "-")
+    return _exactly("-", _EXACT.subtract, _number(a, "-"), _number(b, "-"))
 
 
 def mul(a: Value, b: Value) -> Value:
     if a is None or b is None:
         return None
-    return _number(a, "*") * _number(b, "*")
+    return _exactly("*", _EXACT.multiply, _number(a, "*"), _number(b, "*"))
 
 
 def div(a: Value, b: Value) -> Value:
@@ -113,10 +165,7 @@ def div(a: Value, b: Value) -> Value:
     x, y = _number(a, "/"), _number(b, "/")
     if not y:
         raise CampaignError("R201", "division by zero")
-    try:
-        return x / y
-    except InvalidOperation as e:  # pragma: no cover - guarded above
-        raise CampaignError("R201", "division by zero") from e
+    return _exactly("/", _QUOTIENT.divide, x, y)
 
 
 def mod(a: Value, b: Value) -> Value:
@@ -125,13 +174,13 @@ def mod(a: Value, b: Value) -> Value:
     x, y = _number(a, "%"), _number(b, "%")
     if not y:
         raise CampaignError("R201", "division by zero (in '%')")
-    return x % y
+    return _exactly("%", _EXACT.remainder, x, y)
 
 
 def neg(a: Value) -> Value:
     if a is None:
         return None
-    return -_number(a, "-")
+    return _exactly("-", _EXACT.minus, _number(a, "-"))
 
 
 def _comparable(a: Value, b: Value) -> tuple[Any, Any]:
@@ -299,6 +348,9 @@ def is_empty(value: Value) -> bool:
 def between(value: Value, low: Value, high: Value) -> bool:
     if value is None or low is None or high is None:
         return False
+    for v in (value, low, high):
+        if isinstance(v, str):  # as the checker's E304: numbers and dates only
+            raise type_error(f"'between' needs numbers or dates, got text {fmt_repr(v)}")
     return order(value, low, ">=") and order(value, high, "<=")
 
 
@@ -319,14 +371,39 @@ def as_datetime(value: Value, what: str) -> _dt.datetime | None:
     raise type_error(f"{what} needs a date or datetime, got {type_of(value)}")
 
 
+END_OF_TIME = _dt.datetime.max.replace(microsecond=0)
+
+
+def duration_delta(duration: Any) -> _dt.timedelta:
+    """A duration's length; one too long for Python's timedelta is the longest there is."""
+    try:
+        delta: _dt.timedelta = duration.delta
+        return delta
+    except OverflowError:
+        return _dt.timedelta.max
+
+
+def later(when: _dt.datetime, duration: Any) -> _dt.datetime:
+    """``when`` plus a duration; past the year 9999 it is the end of time (a wait that
+    long stays waiting; a qualification interval that long never ends)."""
+    try:
+        return when + duration_delta(duration)
+    except OverflowError:
+        return END_OF_TIME
+
+
 def in_past(value: Value, delta: _dt.timedelta, now: _dt.datetime) -> bool:
     when = as_datetime(value, "'in past'")
     if when is None:
         return False
+    try:
+        since = now - delta
+    except OverflowError:  # further back than the year 1: every earlier time is in it
+        since = _dt.datetime.min
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         # A date is in the past N days when its day is within them, today included.
-        return bool((now - delta).date() <= value <= now.date())
-    return now - delta <= when <= now
+        return bool(since.date() <= value <= now.date())
+    return since <= when <= now
 
 
 def truthy(value: Value) -> bool:

@@ -42,6 +42,7 @@ from camp.runtime.run import (
     RunOptions,
     RunSummary,
     _created_id,
+    check_window,
     created_leads,
     output_columns,
     resolve_campaign,
@@ -221,6 +222,32 @@ def _options(opts: RunOptions, max_depth: int, events: str | None) -> dict[str, 
     }
 
 
+def resume_differences(run: RunRecord, given: dict[str, Any]) -> list[str]:
+    """The options of ``camp run ... --resume`` that differ from the interrupted run's.
+
+    ``given`` holds only the options the user typed (``--start``/``--until`` already
+    parsed, ``--until`` as a duration counted from the run's start); re-typing the
+    original command with ``--resume`` appended is therefore accepted.
+    """
+    o = run.options
+    recorded: dict[str, Any] = {
+        "--campaign": o.get("campaign"),
+        "--events": o.get("events"),
+        "--start": run.start,
+        "--until": run.until,
+        "--max-steps": o.get("max_steps"),
+        "--max-cascade": o.get("max_cascade"),
+        "--max-depth": o.get("max_depth"),
+    }
+    differ = []
+    for option, value in given.items():
+        was = recorded.get(option)
+        if value != was:
+            shown = time_text(was) if isinstance(was, _dt.datetime) else was
+            differ.append(f"{option} (the run's was {shown if shown is not None else 'not given'})")
+    return differ
+
+
 def _trigger_for(target: CampaignInfo) -> str:
     if target.kind is Kind.TRIGGER:
         return "requested"
@@ -345,6 +372,7 @@ class _Runner:
                 f"--until {time_text(opts.until)} is before the start ({time_text(opts.start)})"
             )
         events = read_events(opts.events) if opts.events else []
+        check_window(events, opts.start, opts.until)
         typer = Typer(symbols)
         ids = [ev.lead for ev in events if ev.lead is not None]
         ids += [_created_id(ev, 0) for ev in events if ev.type == "created" and "id" in ev.fields]
@@ -354,7 +382,7 @@ class _Runner:
         scheduled = [
             (c, t)
             for c in symbols.campaigns.values()
-            if c.kind is Kind.BATCH and c.schedules and c is not self.target
+            if c.kind is Kind.BATCH and c.schedules and self.target is None  # --campaign: only it
             for t in schedule_times(c, opts.start, opts.until)
         ]
         queued = sum(store.queue_counts().values())
@@ -651,6 +679,7 @@ __all__ = [
     "WorkspaceError",
     "WorkspaceRun",
     "conformer",
+    "resume_differences",
     "run_workspace",
     "unfinished_message",
 ]

@@ -49,6 +49,13 @@ COMPLETE = [
     "set x = 1; >",
     "1 + * 2",
     "a < b < c",
+    # an unterminated string ends at the end of its line (strings do not span lines):
+    # Enter submits it and shows "unterminated string" (issue 13)
+    'set x = "abc',
+    '"abc',
+    'send email "Wel',
+    'if a then <\n  moment "half',
+    'set x = "a\\"b',
 ]
 
 INCOMPLETE = [
@@ -69,10 +76,6 @@ INCOMPLETE = [
     "call Shout",
     'import "std/normalize"',
     "retry 3 times < call X; > until x",
-    # unterminated strings
-    'set x = "abc',
-    '"abc',
-    'send email "Wel',
     # unfinished expressions
     "1 +",
     "country is",
@@ -81,6 +84,27 @@ INCOMPLETE = [
     "(1 + 2",
     "[1, 2",
 ]
+
+
+STILL_INCOMPLETE = [
+    'set x = "done"',  # a closed string: only the ';' is missing
+    'moment "# not a comment"',
+    'set `Job "Title` = 1',  # a '"' inside a backquoted name opens no string
+    'set x = "a" # a "comment',
+]
+
+
+@pytest.mark.parametrize("text", STILL_INCOMPLETE)
+def test_closed_strings_do_not_submit(text: str) -> None:
+    assert not input_complete(text)
+
+
+def test_an_unterminated_string_is_reported_on_its_line() -> None:
+    parsed = classify('set x = "abc')
+    assert parsed.kind == "error"
+    assert [(d.code, d.message, d.span.line) for d in parsed.diagnostics] == [
+        ("E001", "unterminated string", 1)
+    ]
 
 
 @pytest.mark.parametrize("text", COMPLETE)

@@ -152,6 +152,8 @@ def declared_paths(args: list[str], cwd: Path) -> Iterator[Path]:
     for option, value in itertools.pairwise(args):
         if option in ("--leads", "--events", "--out", "--activities"):
             yield cwd / value
+        if option in ("--out", "--activities"):  # written beside it, then renamed over it
+            yield (cwd / value).with_name(f".{Path(value).name}.tmp")
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLE_RUNS))

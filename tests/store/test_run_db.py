@@ -239,7 +239,10 @@ def test_unfinished_run_blocks_new_runs_until_resumed(ws: Path) -> None:
     line = one_error_line(run_db("--campaign", "Rescore", db="clean.db"))
     assert "run #1 (nurture.camp, --campaign Rescore) did not finish" in line
     assert "camp run nurture.camp --db clean.db --resume" in line
-    one_error_line(run_db("--resume", "--campaign", "Rescore", db="clean.db"), "drop --campaign")
+    one_error_line(
+        run_db("--resume", "--campaign", "Welcome", db="clean.db"),
+        "these differ: --campaign (the run's was Rescore)",
+    )
     write(work / "nurture.camp", NURTURE + "\ncampaign Extra < >\n")
     one_error_line(run_db("--resume", db="clean.db"), "different version of the program")
     assert dump(work / "clean.db") == before
@@ -247,6 +250,42 @@ def test_unfinished_run_blocks_new_runs_until_resumed(ws: Path) -> None:
     result = run_db("--resume", db="clean.db")
     assert result.exit_code == 0, result.output
     assert "error(s) in the whole run" in result.stdout
+
+
+def test_resume_accepts_the_interrupted_runs_own_options(ws: Path) -> None:
+    """Re-running the same command with --resume appended finishes the run (issue 13, 12);
+    only an option that differs is refused, and it is named."""
+    work = ws.parent
+    copy_workspace(ws, work / "clean.db")
+    with sqlite3.connect(work / "clean.db") as conn:
+        conn.execute("DELETE FROM queue")
+    same = ("--campaign", "Rescore", "--start", START, "--until", "2 days")
+    assert run_db(*same, db="clean.db").exit_code == 0
+    _interrupt(work / "clean.db")
+    before = dump(work / "clean.db")
+    line = one_error_line(
+        run_db(
+            "--resume",
+            "--campaign",
+            "Rescore",
+            "--start",
+            "2026-12-02T00:00",
+            "--until",
+            "2 days",
+            "--max-steps",
+            "7",
+            db="clean.db",
+        ),
+        "these differ",
+    )
+    assert "--start (the run's was 2026-12-01T00:00:00)" in line
+    assert "--max-steps (the run's was 100000)" in line
+    assert "--campaign" not in line and "--until" not in line
+    assert dump(work / "clean.db") == before
+    result = run_db(*same, "--resume", db="clean.db")
+    assert result.exit_code == 0, result.output
+    assert "error(s) in the whole run" in result.stdout
+    assert one_error_line(run_db("--resume", db="clean.db"), "no unfinished run")
 
 
 def test_program_without_the_waiting_campaign_drops_its_flows(ws: Path) -> None:

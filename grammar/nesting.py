@@ -1,0 +1,54 @@
+"""How deeply a parsed program nests (blocks, parentheses, operators).
+
+The parser is an LALR loop and never recurses, but the checker, the interpreter
+and the other tools walk the AST recursively. A program nested deeper than
+:data:`MAX_NESTING` is refused with a syntax diagnostic (E001) at the first node
+past the limit, so no tool ever meets a Python ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from camp.grammar.span import Span
+
+MAX_NESTING = 100  # AST levels: far above any real campaign, far below Python's stack
+
+_LEAVES = (str, int, bool, Span)
+
+
+@functools.cache
+def _child_slots(cls: type) -> tuple[str, ...]:
+    """The attributes of an AST class that may hold other nodes."""
+    return tuple(
+        f.name
+        for f in fields(cls)
+        if f.name != "span" and not f.name.endswith(("_span", "_spans")) and f.name != "file"
+    )
+
+
+def too_deep(node: Any, limit: int = MAX_NESTING) -> Span | None:
+    """The span of the first node nested more than ``limit`` levels deep, else None."""
+    stack: list[tuple[Any, int]] = [(node, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        obj, depth = pop()
+        if isinstance(obj, tuple):
+            for item in obj:
+                if not isinstance(item, _LEAVES):
+                    push((item, depth))
+            continue
+        if not is_dataclass(obj) or isinstance(obj, type):
+            continue
+        depth += 1
+        if depth > limit:
+            span: Span | None = getattr(obj, "span", None)
+            if span is not None:
+                return span
+        for name in _child_slots(type(obj)):
+            value = getattr(obj, name)
+            if value is not None and not isinstance(value, _LEAVES):
+                push((value, depth))
+    return None
