@@ -56,7 +56,17 @@ __all__ = ["KEYWORD_TABLES", "STDLIB_FUNCTIONS", "CampLexer"]
 
 NAMESPACE_KEYWORDS = frozenset({"import"})
 DECLARATION_KEYWORDS = frozenset(
-    {"campaign", "executable", "fields", "webhook", "program", "token", "statuses", "success", "test"}
+    {
+        "campaign",
+        "executable",
+        "fields",
+        "webhook",
+        "program",
+        "token",
+        "statuses",
+        "success",
+        "test",
+    }
 )
 WEBHOOK_KEYWORDS = frozenset({"url", "method", "header", "body", "response"})
 CLAUSE_KEYWORDS = frozenset({"on", "where", "qualify", "schedule", "once", "every", "time", "at"})
