@@ -286,6 +286,17 @@ def highlight(file: Path, fmt: str) -> None:
         fail_input(str(e))
 
 
+@main.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing.")
+def fmt(files: tuple[Path, ...], check: bool, show_diff: bool) -> None:
+    """Rewrite FILE... (folders: their *.camp files; '-': stdin to stdout) in the canonical layout."""
+    from camp.format.command import run_fmt
+
+    sys.exit(run_fmt(files, check, show_diff))
+
+
 # ---- lead workspaces (SQLite): camp run --db, camp db ..., camp log ---------------------
 
 
