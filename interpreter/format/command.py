@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
-
 from camp.format import FormatError, format_source, skips_formatting
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -39,21 +39,30 @@ def diff(before: str, after: str, name: str) -> str:
     )
 
 
-def _show_errors(error: FormatError, name: str, source: str) -> None:
-    from camp.cli import print_diagnostics
+def _fail_input(message: str) -> NoReturn:
+    """As camp.cli.fail_input (not imported: it would pull the whole CLI into this module)."""
+    click.echo(f"camp: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
 
-    print_diagnostics(error.diagnostics, {name: source}, err=True)
+
+def _show_errors(error: FormatError, name: str, source: str) -> None:
+    """The syntax errors as ``camp check`` renders them, on stderr."""
+    from camp.diagnostics import render
+
+    color = sys.stderr.isatty()
+    for d in error.diagnostics:
+        click.echo(render(d, {name: source}, color=color), err=True)
+        click.echo("", err=True)
     count = len(error.diagnostics)
     click.echo(f"{name}: not formatted: {count} syntax error{'s' * (count != 1)}", err=True)
 
 
 def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
     from camp.checker.loader import InputError, display_path, read_source
-    from camp.cli import fail_input
 
     if Path("-") in paths:
         if len(paths) > 1:
-            fail_input("'-' (standard input) cannot be combined with files")
+            _fail_input("'-' (standard input) cannot be combined with files")
         return _fmt_stdin(check, show_diff)
     files = camp_files(paths or (Path("."),))
     sources: list[tuple[Path, str, str]] = []
@@ -61,7 +70,7 @@ def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
         try:
             sources.append((path, display_path(path), read_source(path)))
         except InputError as e:
-            fail_input(str(e))
+            _fail_input(str(e))
     changed: list[str] = []
     errors = skipped = 0
     for path, name, source in sources:

@@ -28,10 +28,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from camp.format.scan import Lexeme, Scan
 from camp.grammar import ast as A
+from camp.grammar.builder import RESERVED  # words that cannot be a bare name
 
 __all__ = ["PRINTERS", "FormatterBug", "Printer", "Source", "prints"]
 
@@ -39,10 +41,6 @@ INDENT = "  "
 CONTINUATION = 2  # extra levels for a line broken by a comment
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Words that cannot be a bare name in an expression (grammar/builder.py RESERVED).
-_RESERVED = frozenset(
-    "and or not is in contains starts ends with between empty past true false null lead my".split()
-)
 
 
 class FormatterBug(Exception):
@@ -253,7 +251,7 @@ class Printer:
         self.emit(">")
 
     def nodes_block(self, nodes: Sequence[Any]) -> None:
-        self.block([lambda n=n: self.node(n) for n in nodes])
+        self.block([partial(self.node, n) for n in nodes])
 
     def end(self) -> None:
         self.emit(";", space=False)
@@ -371,7 +369,7 @@ def _number(value: Decimal | int) -> str:
 
 
 def _field_name(name: str) -> str:
-    return name if _IDENT.fullmatch(name) and name not in _RESERVED else f"`{name}`"
+    return name if _IDENT.fullmatch(name) and name not in RESERVED else f"`{name}`"
 
 
 # ---- expressions -------------------------------------------------------------------------
@@ -740,7 +738,7 @@ def _webhook(p: Printer, node: A.WebhookDecl) -> None:
             items.append([])
         items[-1].append(tok.text)
 
-    p.block([lambda w=words: _words(p, w) for words in items])
+    p.block([partial(_words, p, words) for words in items])
 
 
 def _words(p: Printer, words: Sequence[str]) -> None:
@@ -811,13 +809,11 @@ def _program(p: Printer, node: A.Program) -> None:
             groups.append([status])
     entries: list[tuple[tuple[int, int], Callable[[], None]]] = []
     for token in node.tokens:
-        entries.append(((token.span.line, token.span.column), lambda t=token: p.node(t)))
+        entries.append(((token.span.line, token.span.column), partial(p.node, token)))
     for group in groups:
-        entries.append(
-            ((group[0].span.line, group[0].span.column), lambda g=group: _statuses(p, g))
-        )
+        entries.append(((group[0].span.line, group[0].span.column), partial(_statuses, p, group)))
     for campaign in node.campaigns:
-        entries.append(((campaign.span.line, campaign.span.column), lambda c=campaign: p.node(c)))
+        entries.append(((campaign.span.line, campaign.span.column), partial(p.node, campaign)))
     if p.src is not None:
         entries.sort(key=lambda e: e[0])
     p.block([fn for _, fn in entries])
