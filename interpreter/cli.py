@@ -720,6 +720,15 @@ def log(
     sys.stdout.flush()
 
 
+@main.command("lsp")
+@click.option("--stdio", is_flag=True, help="Speak over stdin/stdout (the default and only mode).")
+def lsp(stdio: bool) -> None:
+    """Run the Camp language server (LSP over stdio) for editors."""
+    from camp.lsp.server import main as serve  # pygls is imported only here
+
+    serve()
+
+
 def _progress(count: int) -> None:
     if count % 5000 == 0:
         click.echo(f"\r{count:,} leads…", nl=False, err=True)
