@@ -132,6 +132,7 @@ class Printer:
         self.pending: str | None = None  # kind of the line about to start
         self.glue = True  # no space before the next token
         self.break_next = False  # a trailing comment ended the physical line
+        self.after_close = False  # the last token closed a block
         self.anything = False
 
     # ---- output ---------------------------------------------------------------------
@@ -159,7 +160,9 @@ class Printer:
         if self.pending is not None:
             self._start_line(lead, tok)
         elif lead or self.break_next:
-            cont = INDENT * (self.line_indent + CONTINUATION)
+            # After a block's '>', `else`/`elif`/`until` go back to the opener's indent.
+            levels = self.line_indent + (0 if self.after_close else CONTINUATION)
+            cont = INDENT * levels
             self.out.append("\n")
             self.out.extend(cont + c.text + "\n" for c in lead)
             self.out.append(cont)
@@ -168,6 +171,7 @@ class Printer:
         self.out.append(text)
         self.glue = False
         self.break_next = False
+        self.after_close = False
         if trailing is not None:
             self.out.append("  " + trailing.text)
             self.break_next = True
@@ -241,6 +245,7 @@ class Printer:
         self.emit("<")
         if not items and not inner_comments:
             self.emit(">")
+            self.after_close = True
             return
         self.indent += 1
         for i, item in enumerate(items):
@@ -249,6 +254,7 @@ class Printer:
         self.indent -= 1
         self.newline("close" if items else "close_empty")
         self.emit(">")
+        self.after_close = True
 
     def nodes_block(self, nodes: Sequence[Any]) -> None:
         self.block([partial(self.node, n) for n in nodes])
