@@ -398,13 +398,7 @@ def _interp(p: Printer, node: A.Interp) -> None:
 
 @prints(A.Str)
 def _str(p: Printer, node: A.Str) -> None:
-    text = p.source_leaf("string")
-    if text is None:
-        text = '"' + "".join(
-            _escape(x) if isinstance(x, str) else _interp_text(x) for x in node.parts
-        )
-        text += '"'
-    p.emit(text)
+    p.emit(p.source_leaf("string") or _str_text(node))
 
 
 @prints(A.FieldRef)
@@ -773,11 +767,16 @@ def _webhook_items(p: Printer, node: A.WebhookDecl) -> list[Callable[[], None]]:
 
 
 def _str_text(node: A.Str) -> str:
-    return (
-        '"'
-        + "".join(_escape(x) if isinstance(x, str) else _interp_text(x) for x in node.parts)
-        + '"'
-    )
+    pieces: list[str] = []
+    for i, part in enumerate(node.parts):
+        if isinstance(part, A.Interp):
+            pieces.append(_interp_text(part))
+            continue
+        text = _escape(part)
+        if text.endswith("{") and i + 1 < len(node.parts):
+            text = text[:-1] + "\\u007b"  # '{' + '{{lead.x}}' would read as '{{{'
+        pieces.append(text)
+    return '"' + "".join(pieces) + '"'
 
 
 @prints(A.Campaign)
