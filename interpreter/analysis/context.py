@@ -36,7 +36,9 @@ _ACTIVITY = re.compile(r"\bexpect\s+(?:no\s+|\d+\s+)?activity\s+\"([^\"\n]*)\Z")
 _IMPORT = re.compile(r"\bimport\s+\"([^\"\n]*)\Z")
 _IN_TOKEN = re.compile(r"\{\{\s*(my|lead)\s*\.\s*([A-Za-z0-9_]*)\Z")
 _STATUS_TO = re.compile(r"\bchange\s+status\s+(?:in\s+\"[^\"\n]*\"\s+)?to\s+\"([^\"\n]*)\Z")
-_PROGRAM_IN = re.compile(r"\bstatus\s+change\s+in\s+\"([^\"\n]*)\Z|\bchange\s+status\s+in\s+\"([^\"\n]*)\Z")
+_PROGRAM_IN = re.compile(
+    r"\bstatus\s+change\s+in\s+\"([^\"\n]*)\Z|\bchange\s+status\s+in\s+\"([^\"\n]*)\Z"
+)
 
 
 @dataclass
@@ -161,9 +163,9 @@ def completion_context(text: str, offset: int) -> Context:
         ctx.kind = WEBHOOKS
     elif prev == "DOT" and len(last) >= 2 and last[-2] == "MY":
         ctx.kind = TOKENS
-    elif prev == "DOT" and len(last) >= 2 and last[-2] == "LEAD":
-        ctx.kind = FIELDS
-    elif prev in ("SET", "CHANGE", "RESPONSE") and "NAME" in expected:
+    elif (prev == "DOT" and len(last) >= 2 and last[-2] == "LEAD") or (
+        prev in ("SET", "CHANGE", "RESPONSE") and "NAME" in expected
+    ):
         ctx.kind = FIELDS
     elif "NAME" in expected and {"NUMBER", "STRING"} <= expected:
         ctx.kind = EXPRESSION

@@ -46,9 +46,9 @@ class Index:
         """The occurrence under the cursor (a cursor just after a name counts)."""
         best: Occurrence | None = None
         for occ in self.by_file.get(file, ()):
-            if contains(occ.span, line, column, inclusive_end=True):
-                if best is None or occ.span.column > best.span.column:
-                    best = occ
+            inside = contains(occ.span, line, column, inclusive_end=True)
+            if inside and (best is None or occ.span.column > best.span.column):
+                best = occ
         return best
 
     def node_at(self, file: str, line: int, column: int) -> object | None:
@@ -195,9 +195,7 @@ class _Builder:
             for x in node:
                 self.walk(x, program)
             return
-        if isinstance(node, A.CallStep):
-            self.add(CAMPAIGN, node.target, node.target_span, False)
-        elif isinstance(node, A.Request):
+        if isinstance(node, (A.CallStep, A.Request)):
             self.add(CAMPAIGN, node.target, node.target_span, False)
         elif isinstance(node, A.WebhookCall):
             self.add(WEBHOOK, node.name, node.name_span, False)

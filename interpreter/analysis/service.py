@@ -7,16 +7,17 @@ sees it: the file plus its imports, the imports read from open buffers first.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from camp.checker import CheckResult, Kind, check_loaded
+from camp.checker import CheckResult, InputError, Kind, check_loaded
 from camp.checker.loader import display_path, load
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.grammar.span import Span
-from camp.stdlib.functions import REGISTRY
 
 from . import context as C
 from .index import (
@@ -93,8 +94,17 @@ class Service:
 
     def analyse(self, path: Path) -> Analysis:
         path = path.resolve()
-        text = self.buffers.get(path)
-        program = load([path], source_provider=self.provide) if text is not None else load([path])
+        analysis = self._analyse(path, self.buffers.get(path))
+        self.analyses[path] = analysis
+        if analysis.module is not None:
+            self.last_good[path] = analysis
+        return analysis
+
+    def _analyse(self, path: Path, text: str | None) -> Analysis:
+        def provide(p: Path) -> str | None:
+            return text if p == path and text is not None else self.buffers.get(p)
+
+        program = load([path], source_provider=provide)
         result = check_loaded(program)
         name = display_path(path)
         module = next((m for m in program.modules if m.file == name), None)
@@ -102,9 +112,6 @@ class Service:
             name, result, build_index(program.modules, program.sources), program.sources, module
         )
         analysis.related = related_locations(analysis)
-        self.analyses[path] = analysis
-        if module is not None:
-            self.last_good[path] = analysis
         return analysis
 
     def dependents(self, path: Path) -> list[Path]:
@@ -126,6 +133,16 @@ class Service:
     def complete(self, path: Path, text: str, offset: int) -> tuple[C.Context, list[Item]]:
         ctx = C.completion_context(text, offset)
         analysis = self.best(path)
+        if analysis is None or analysis.module is None:
+            # Nothing parsed yet (a file opened half-typed): the names come from the
+            # text without the cursor's line, the usual unfinished part.
+            start = text.rfind("\n", 0, offset) + 1
+            end = text.find("\n", offset)
+            rest = text[:start] + (text[end:] if end >= 0 else "")
+            with contextlib.suppress(InputError):
+                trial = self._analyse(path.resolve(), rest)
+                if trial.module is not None:
+                    analysis = self.last_good[path.resolve()] = trial
         symbols = analysis.result.symbols if analysis else None
         items: list[Item] = []
         kind = ctx.kind
@@ -152,12 +169,17 @@ class Service:
             elif kind == C.TOKENS:
                 items += self.token_items(analysis, path, offset, text)
             elif kind == C.FIELDS:
-                items += self.field_items(symbols, backquoted="`" in text[max(0, offset - 80) : offset])
+                items += self.field_items(
+                    symbols, backquoted="`" in text[max(0, offset - 80) : offset]
+                )
             elif kind == C.EXPRESSION:
                 items += self.field_items(symbols, backquoted=False)
                 for name, fn in sorted(symbols.functions.items()):
                     items.append(Item(name, "function", fn.signature, fn.doc))
-                items += [Item(f"my.{i.label}", "token", i.detail) for i in self.token_items(analysis, path, offset, text)]
+                items += [
+                    Item(f"my.{i.label}", "token", i.detail)
+                    for i in self.token_items(analysis, path, offset, text)
+                ]
                 items += [Item(w, "value", "literal") for w in ("true", "false", "null")]
             elif kind == C.STATUSES:
                 items += [
@@ -175,7 +197,8 @@ class Service:
         elif kind == C.IMPORT_PATH:
             items += import_items(path, ctx.prefix)
         for w in ctx.keywords:
-            items.append(Item(w, "keyword", STEP_HELP.get(w, "keyword")))
+            help_text = STEP_HELP.get(w, "keyword") if ctx.step or ctx.clause else "keyword"
+            items.append(Item(w, "keyword", help_text))
         if kind == C.EXPRESSION and symbols is None:
             items += [Item(w, "value", "literal") for w in ("true", "false", "null")]
         folded = ctx.prefix.casefold()
@@ -278,12 +301,12 @@ class Service:
             url = w.url.plain if w.url else "(no url)"
             return f"webhook `{w.name}`: {w.method} {url}\n\ndeclared at {where(w.name_span)}"
         if occ.kind == PROGRAM:
-            p = symbols.programs.get(occ.name)
-            if p is None:
+            prog = symbols.programs.get(occ.name)
+            if prog is None:
                 return f"program {occ.name!r} (undefined)"
             return (
-                f"program {p.name!r}\n\nstatuses: {', '.join(p.statuses) or 'none'}\n\n"
-                f"tokens: {', '.join('my.' + t for t in p.tokens) or 'none'}"
+                f"program {prog.name!r}\n\nstatuses: {', '.join(prog.statuses) or 'none'}\n\n"
+                f"tokens: {', '.join('my.' + t for t in prog.tokens) or 'none'}"
             )
         if occ.kind == IMPORT:
             target = import_target(analysis, occ)
@@ -319,9 +342,7 @@ class Service:
         if found is None:
             return []
         analysis, occ = found
-        return [
-            o.span for o in analysis.index.same_symbol(occ) if declaration or not o.definition
-        ]
+        return [o.span for o in analysis.index.same_symbol(occ) if declaration or not o.definition]
 
     def prepare_rename(self, path: Path, line: int, column: int) -> Occurrence | None:
         found = self.occurrence(path, line, column)
@@ -358,7 +379,9 @@ class Service:
 
     # ---- outline and folding -------------------------------------------------------
 
-    def symbols(self, path: Path) -> list[tuple[str, str, Span, Span, list[tuple[str, str, Span, Span]]]]:
+    def symbols(
+        self, path: Path
+    ) -> list[tuple[str, str, Span, Span, list[tuple[str, str, Span, Span]]]]:
         """(name, kind, whole span, name span, children) for the outline."""
         analysis = self.best(path)
         if analysis is None or analysis.module is None:
@@ -387,9 +410,13 @@ class Service:
         ranges: set[tuple[int, int]] = set()
         for spans in analysis.index.nodes.get(analysis.file, ()):
             span, node = spans
-            if isinstance(node, (A.Campaign, A.Program, A.FieldsDecl, A.WebhookDecl, A.If, A.Retry)):
-                if span.end_line > span.line:
-                    ranges.add((span.line, span.end_line))
+            if (
+                isinstance(
+                    node, (A.Campaign, A.Program, A.FieldsDecl, A.WebhookDecl, A.If, A.Retry)
+                )
+                and span.end_line > span.line
+            ):
+                ranges.add((span.line, span.end_line))
         return sorted(ranges)
 
 
@@ -418,7 +445,13 @@ def field_detail(info: object) -> str:
     text = str(info.type)
     if info.default is not None:
         d = info.default
-        shown = ("true" if d else "false") if isinstance(d, bool) else repr(d) if isinstance(d, str) else str(d)
+        shown = (
+            ("true" if d else "false")
+            if isinstance(d, bool)
+            else repr(d)
+            if isinstance(d, str)
+            else str(d)
+        )
         text += f" = {shown}"
     if info.read_only:
         text += " (read-only)"
@@ -472,7 +505,10 @@ def import_items(path: Path, prefix: str) -> list[Item]:
             items.append(Item(rel + "/", "file", "folder"))
         elif e.suffix == ".camp":
             items.append(Item(rel, "file", "Camp file"))
-    items += [Item(f"std/{f.stem}", "file", "standard library") for f in sorted(stdlib_dir().glob("*.camp"))]
+    items += [
+        Item(f"std/{f.stem}", "file", "standard library")
+        for f in sorted(stdlib_dir().glob("*.camp"))
+    ]
     return items
 
 
@@ -493,12 +529,15 @@ def related_locations(analysis: Analysis) -> dict[int, list[tuple[Span, str]]]:
             if m:
                 for kind in (CAMPAIGN, WEBHOOK, PROGRAM, FIELD):
                     for o in analysis.index.definitions(kind, m.group(1)):
-                        if o.span != d.span and (o.span.file, o.span.line) != (d.span.file, d.span.line):
+                        if o.span != d.span and (o.span.file, o.span.line) != (
+                            d.span.file,
+                            d.span.line,
+                        ):
                             locs.append((o.span, f"'{o.name}' first declared here"))
         elif d.code in ("E204", "E205"):
             m = _CHAIN.search(d.message)
             names = [n.strip() for n in m.group(1).split("→")] if m else []
-            for caller, callee in zip(names, names[1:]):
+            for caller, callee in itertools.pairwise(names):
                 info = symbols.campaigns.get(caller)
                 if info is None:
                     continue

@@ -10,6 +10,7 @@ half-typed line can never take the server down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import traceback
@@ -188,7 +189,10 @@ class CampServer(LanguageServer):
             try:
                 self.publish(path)
             except Exception:
-                log.error("checking %s failed:\n%s", path, traceback.format_exc())
+                report = f"checking {path} failed:\n{traceback.format_exc()}"
+                log.error("%s", report)
+                with contextlib.suppress(Exception):
+                    self.window_log_message(T.LogMessageParams(T.MessageType.Error, report))
 
         self.pending[key] = loop.call_later(DEBOUNCE_SECONDS, run)
 
@@ -202,7 +206,10 @@ def safe(default: Callable[[], Any]) -> Callable[[F], F]:
             try:
                 return fn(ls, params)
             except Exception:
-                log.error("%s failed:\n%s", fn.__name__, traceback.format_exc())
+                report = f"{fn.__name__} failed:\n{traceback.format_exc()}"
+                log.error("%s", report)
+                with contextlib.suppress(Exception):
+                    ls.window_log_message(T.LogMessageParams(T.MessageType.Error, report))
                 return default()
 
         return inner  # type: ignore[return-value]
@@ -210,8 +217,15 @@ def safe(default: Callable[[], Any]) -> Callable[[F], F]:
     return wrap
 
 
-def make_server() -> CampServer:  # noqa: C901 (one registration per feature)
+def make_server() -> CampServer:
     server = CampServer()
+
+    @server.feature(T.INITIALIZE)
+    @safe(lambda: None)
+    def initialize(ls: CampServer, params: T.InitializeParams) -> None:
+        options = params.initialization_options
+        if isinstance(options, dict) and isinstance(options.get("docsUrl"), str):
+            ls.docs_url = options["docsUrl"]  # where codes link to, instead of docs/diagnostics.md
 
     @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
     @safe(lambda: None)
@@ -253,7 +267,7 @@ def make_server() -> CampServer:  # noqa: C901 (one registration per feature)
     @safe(lambda: T.CompletionList(is_incomplete=False, items=[]))
     def completion(ls: CampServer, params: T.CompletionParams) -> T.CompletionList:
         path, text, line, column = ls.where(params.text_document.uri, params.position)
-        ctx, items = ls.service.complete(path, text, offset_of(text, line, column))
+        _ctx, items = ls.service.complete(path, text, offset_of(text, line, column))
         out = []
         for i, it in enumerate(items):
             doc = T.MarkupContent(T.MarkupKind.Markdown, it.doc) if it.doc else None
