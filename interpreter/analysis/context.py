@@ -31,6 +31,7 @@ PROGRAMS = "programs"  # in `status change in "` / `change status in "`
 NOTHING = "nothing"  # a new name, a comment, a string without meaning
 
 _TOP = re.compile(r"^(?:campaign|executable|program|fields|webhook|import)\b", re.MULTILINE)
+_CAMPAIGN = re.compile(r"^[ \t]*(?:executable[ \t]+)?campaign\b", re.MULTILINE)
 _WORD_TAIL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _ACTIVITY = re.compile(r"\bexpect\s+(?:no\s+|\d+\s+)?activity\s+\"([^\"\n]*)\Z")
 _IMPORT = re.compile(r"\bimport\s+\"([^\"\n]*)\Z")
@@ -139,11 +140,28 @@ def completion_context(text: str, offset: int) -> Context:
     start = 0
     for top in _TOP.finditer(text, 0, cut):
         start = top.start()
-    driver = _PrefixDriver(text[start:cut])
-    try:
-        driver.feed_all()
-    except Exception:  # the driver's invariants broke on odd input: no context
-        return Context(NOTHING, prefix)
+    # Inside a program the nearest campaign is a shorter start (a campaign parses at
+    # the top level too), unless the cursor is past its end, between campaigns.
+    starts = [start]
+    for c in _CAMPAIGN.finditer(text, start, cut):
+        starts[1:] = [c.start()]
+    attempts = [text[start:cut]]
+    if len(starts) > 1:
+        attempts.insert(0, text[starts[1] : cut])
+        if text.startswith("program", start):
+            # Past the campaign's end, in the program's body: what a program accepts
+            # after a campaign, without parsing the whole program again.
+            attempts.insert(1, 'program "" <\n' + text[starts[1] : cut])
+    driver = None
+    for i, attempt in enumerate(attempts):
+        driver = _PrefixDriver(attempt)
+        try:
+            driver.feed_all()
+        except Exception:  # the driver's invariants broke on odd input: no context
+            return Context(NOTHING, prefix)
+        if i == len(attempts) - 1 or driver.opened:
+            break
+    assert driver is not None
     g = driver.g
     expected = driver.viable(driver.expected())
     words = sorted(

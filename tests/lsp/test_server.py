@@ -29,7 +29,7 @@ def pos(text: str, needle: str, offset: int = 0) -> T.Position:
 
 async def test_initialize_advertises_every_feature(client: LanguageClient) -> None:
     assert client.capabilities is not None
-    (answer,) = INITIALIZED
+    answer = INITIALIZED[-1]  # this module's server
     assert answer.server_info is not None and answer.server_info.name == "camp"
     result = answer.capabilities
     assert result.completion_provider is not None
