@@ -1,0 +1,82 @@
+"""The shared analysis without the protocol: code docs, lazy imports, the loader hook."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from camp.analysis import Service, completion_context
+from camp.analysis.vocab import CODES
+from camp.checker import check_loaded
+from camp.checker.loader import load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_code_has_a_section_in_docs_diagnostics() -> None:
+    doc = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    assert re.findall(r"^## ([EW]\d{3})$", doc, re.MULTILINE) == list(CODES)
+    spec_codes = re.findall(r"^\| ([EW]\d{3}) \|", (ROOT / "docs" / "language.md").read_text())
+    assert set(spec_codes) <= set(CODES)
+
+
+def test_other_commands_do_not_import_pygls() -> None:
+    code = (
+        "import sys\n"
+        "from camp.cli import main\n"
+        "try:\n"
+        "    main(['check', 'examples/scoring.camp'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygls', 'lsprotocol')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_camp_lsp_is_a_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "camp.cli", "lsp", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Run the Camp language server (LSP over stdio)" in out.stdout
+
+
+def test_imports_resolve_from_open_buffers_first(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.camp"
+    main = tmp_path / "main.camp"
+    lib.write_text("executable campaign OnDisk < stop; >\n", encoding="utf-8")
+    main.write_text('import "lib.camp";\ncampaign A < on created; call Unsaved; >\n')
+    unsaved = {lib.resolve(): "executable campaign Unsaved < stop; >\n"}
+    result = check_loaded(load([main], source_provider=unsaved.get))
+    assert [d.code for d in result.diagnostics] == []
+    assert sorted(result.symbols.campaigns) == ["A", "Unsaved"]
+    on_disk = check_loaded(load([main]))
+    assert [d.code for d in on_disk.diagnostics] == ["W102", "E201"]  # lib.camp sorts first
+
+
+def test_dependents_are_the_open_files_that_import_a_file(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.camp"
+    main = tmp_path / "main.camp"
+    service = Service()
+    service.open(lib, "executable campaign X < stop; >\n")
+    service.open(main, 'import "lib.camp";\ncampaign A < on created; call X; >\n')
+    service.analyse(main)
+    service.analyse(lib)
+    assert service.dependents(lib) == [main.resolve()]
+    assert service.dependents(main) == []
+
+
+def test_activity_types_complete_in_a_test_declaration() -> None:
+    # `test` declarations come from another branch; the context is decided from the line.
+    text = 'test "welcome" <\n  expect 2 activity "Send '
+    ctx = completion_context(text, len(text))
+    assert (ctx.kind, ctx.prefix) == ("activity", "Send ")
+    text = 'test "welcome" <\n  expect no activity "'
+    assert completion_context(text, len(text)).kind == "activity"
