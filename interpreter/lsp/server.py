@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -108,13 +109,19 @@ class CampServer(LanguageServer):
         self.service = Service()
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.docs_url = docs_base()
+        self.uris: dict[Path, str] = {}  # open documents: resolved path -> the client's URI
 
     def path_of(self, uri: str) -> Path:
         fs = to_fs_path(uri)
-        return Path(fs) if fs else Path(uri.replace(":", "_").replace("/", "_"))
+        # A document without a file (untitled:...) is named as if it were in the
+        # working directory, so its relative imports resolve from there.
+        path = Path(fs) if fs else Path(re.sub(r"[^A-Za-z0-9_.-]", "_", uri))
+        self.uris.setdefault(path.resolve(), uri)
+        return path
 
     def uri_of(self, file: str) -> str:
-        return from_fs_path(str(Path(file).resolve())) or file
+        path = Path(file).resolve()
+        return self.uris.get(path) or from_fs_path(str(path)) or file
 
     def lines(self, analysis: Analysis | None, file: str) -> list[str]:
         path = Path(file).resolve()
@@ -149,7 +156,7 @@ class CampServer(LanguageServer):
                 continue
             done.add(p)
             analysis = self.service.analyse(p)
-            uri = from_fs_path(str(p)) or str(p)
+            uri = self.uri_of(str(p))
             lines = self.lines(analysis, analysis.file)
             diags = [self.diagnostic(analysis, d, lines) for d in analysis.diagnostics()]
             self.text_document_publish_diagnostics(
@@ -254,6 +261,7 @@ def make_server() -> CampServer:
         path = ls.path_of(params.text_document.uri)
         dependents = ls.service.dependents(path)
         ls.service.close(path)
+        ls.uris.pop(path.resolve(), None)
         ls.text_document_publish_diagnostics(
             T.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )

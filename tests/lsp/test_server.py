@@ -296,3 +296,18 @@ async def test_formatting_equals_camp_fmt(client: LanguageClient) -> None:
     assert cli.returncode == 0, cli.stderr
     assert edits[0].new_text == cli.stdout
     assert edits[0].range.start == T.Position(0, 0)
+
+
+async def test_an_untitled_document_gets_its_diagnostics(client: LanguageClient) -> None:
+    u = "untitled:Untitled-1"
+    text = "executable campaign Quick <\n  wait 1 day;\n>\n"
+    client.text_document_did_open(
+        T.DidOpenTextDocumentParams(T.TextDocumentItem(u, "camp", 1, text))
+    )
+    await client.text_document_hover_async(
+        T.HoverParams(T.TextDocumentIdentifier(u), T.Position(1, 3))
+    )
+    assert [(d.code, d.range.start.line) for d in client.diagnostics[u]] == [
+        ("W102", 0),
+        ("E101", 1),
+    ]
