@@ -50,7 +50,36 @@ class Analysis:
     related: dict[int, list[tuple[Span, str]]] = field(default_factory=dict)  # id(diag) -> locs
 
     def diagnostics(self) -> list[Diagnostic]:
-        return [d for d in self.result.diagnostics if d.span is None or d.span.file == self.file]
+        own = [d for d in self.result.diagnostics if d.span is None or d.span.file == self.file]
+        return own + self.broken_imports()
+
+    def broken_imports(self) -> list[Diagnostic]:
+        """An import of a file with syntax errors: said at the import, since the checker
+        then reports those errors alone (they are in the other file)."""
+        from camp.checker.loader import resolve_import
+
+        broken = {
+            d.span.file
+            for d in self.result.diagnostics
+            if d.code == "E001" and d.span is not None and d.span.file != self.file
+        }
+        if not broken or self.module is None:
+            return []
+        out = []
+        for item in self.module.items:
+            if not isinstance(item, A.Import):
+                continue
+            target = display_path(resolve_import(item.path, Path(self.file).resolve()))
+            if target in broken:
+                out.append(
+                    Diagnostic(
+                        "E001",
+                        f"'{target}' has syntax errors; the other checks wait until it parses",
+                        item.path_span,
+                        f"open {target} to see them",
+                    )
+                )
+        return out
 
 
 @dataclass(frozen=True)

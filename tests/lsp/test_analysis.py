@@ -80,3 +80,14 @@ def test_activity_types_complete_in_a_test_declaration() -> None:
     assert (ctx.kind, ctx.prefix) == ("activity", "Send ")
     text = 'test "welcome" <\n  expect no activity "'
     assert completion_context(text, len(text)).kind == "activity"
+
+
+def test_an_import_of_a_broken_file_says_so(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.camp"
+    main = tmp_path / "main.camp"
+    service = Service()
+    service.open(lib, "executable campaign X < stop >\n")
+    service.open(main, 'import "lib.camp";\ncampaign A < on created; call X; >\n')
+    (d,) = service.analyse(main).diagnostics()
+    assert (d.code, d.span.line if d.span else 0, d.span.column if d.span else 0) == ("E001", 1, 8)
+    assert d.message.endswith("lib.camp' has syntax errors; the other checks wait until it parses")
