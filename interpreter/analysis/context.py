@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from camp.grammar.parser import _Driver, _new_state, grammar
+from camp.grammar.parser import StartRule, _Driver, _new_state, grammar
 from lark import Token
 from lark.exceptions import UnexpectedToken
 
@@ -89,10 +89,10 @@ def _in_string(line: str) -> Context:
 class _PrefixDriver(_Driver):
     """The parser's driver, without AST callbacks, stopping at the end of the text."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, start: StartRule = "start") -> None:
         g = grammar()
-        super().__init__(g, text, "<completion>", "start")
-        self.state, self.lexer_thread = _new_state(g, text, "start", {})
+        super().__init__(g, text, "<completion>", start)
+        self.state, self.lexer_thread = _new_state(g, text, start, {})
         self.conf = self.state.parse_conf
         self.last: list[Token] = []
 
@@ -120,8 +120,12 @@ class _PrefixDriver(_Driver):
         return {k for k in self.conf.states[self.state.state_stack[-1]] if k.isupper()}
 
 
-def completion_context(text: str, offset: int) -> Context:
-    """What may be typed at character ``offset`` of ``text``."""
+def completion_context(text: str, offset: int, start: StartRule = "start") -> Context:
+    """What may be typed at character ``offset`` of ``text``.
+
+    ``start`` is the grammar's start rule: ``"start"`` for a file (the language
+    server), ``"statement"`` or ``"expression"`` for a line typed at the REPL.
+    """
     before = text[:offset]
     line_start = before.rfind("\n") + 1
     line = before[line_start:]
@@ -137,31 +141,43 @@ def completion_context(text: str, offset: int) -> Context:
     if m and m.start() > 0 and line[m.start() - 1].isdigit():
         return Context(NOTHING, "")  # a number being typed
     cut = offset - len(prefix)
-    start = 0
+    if start != "start":
+        return _classify(_run(text[:cut], start), prefix)
+    begin = 0
     for top in _TOP.finditer(text, 0, cut):
-        start = top.start()
+        begin = top.start()
     # Inside a program the nearest campaign is a shorter start (a campaign parses at
     # the top level too), unless the cursor is past its end, between campaigns.
-    starts = [start]
-    for c in _CAMPAIGN.finditer(text, start, cut):
+    starts = [begin]
+    for c in _CAMPAIGN.finditer(text, begin, cut):
         starts[1:] = [c.start()]
-    attempts = [text[start:cut]]
+    attempts = [text[begin:cut]]
     if len(starts) > 1:
         attempts.insert(0, text[starts[1] : cut])
-        if text.startswith("program", start):
+        if text.startswith("program", begin):
             # Past the campaign's end, in the program's body: what a program accepts
             # after a campaign, without parsing the whole program again.
             attempts.insert(1, 'program "" <\n' + text[starts[1] : cut])
     driver = None
     for i, attempt in enumerate(attempts):
-        driver = _PrefixDriver(attempt)
-        try:
-            driver.feed_all()
-        except Exception:  # the driver's invariants broke on odd input: no context
-            return Context(NOTHING, prefix)
-        if i == len(attempts) - 1 or driver.opened:
+        driver = _run(attempt, "start")
+        if driver is None or i == len(attempts) - 1 or driver.opened:
             break
-    assert driver is not None
+    return _classify(driver, prefix)
+
+
+def _run(text: str, start: StartRule) -> _PrefixDriver | None:
+    driver = _PrefixDriver(text, start)
+    try:
+        driver.feed_all()
+    except Exception:  # the driver's invariants broke on odd input: no context
+        return None
+    return driver
+
+
+def _classify(driver: _PrefixDriver | None, prefix: str) -> Context:
+    if driver is None:
+        return Context(NOTHING, prefix)
     g = driver.g
     expected = driver.viable(driver.expected())
     words = sorted(
@@ -177,7 +193,7 @@ def completion_context(text: str, offset: int) -> Context:
         ctx.kind = EXECUTABLES
     elif prev == "REQUEST" and "NAME" in expected:
         ctx.kind = REQUESTABLE
-    elif prev == "WEBHOOK" and "NAME" in expected and driver.opened:
+    elif prev == "WEBHOOK" and "NAME" in expected and (driver.opened or driver.start != "start"):
         ctx.kind = WEBHOOKS
     elif prev == "DOT" and len(last) >= 2 and last[-2] == "MY":
         ctx.kind = TOKENS

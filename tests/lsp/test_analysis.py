@@ -91,3 +91,25 @@ def test_an_import_of_a_broken_file_says_so(tmp_path: Path) -> None:
     (d,) = service.analyse(main).diagnostics()
     assert (d.code, d.span.line if d.span else 0, d.span.column if d.span else 0) == ("E001", 1, 8)
     assert d.message.endswith("lib.camp' has syntax errors; the other checks wait until it parses")
+
+
+def test_contexts_of_a_repl_line() -> None:
+    # The REPL reads one statement or expression at a time: the same context, another start.
+    kinds = {
+        text: completion_context(text, len(text), start).kind
+        for text, start in (
+            ("call ", "statement"),
+            ("webhook ", "statement"),
+            ("set score = my.", "statement"),
+            ("lead.", "expression"),
+            ("score + ", "expression"),
+        )
+    }
+    assert kinds == {
+        "call ": "executables",
+        "webhook ": "webhooks",
+        "set score = my.": "tokens",
+        "lead.": "fields",
+        "score + ": "expression",
+    }
+    assert completion_context("", 0, "statement").step
