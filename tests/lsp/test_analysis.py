@@ -113,3 +113,20 @@ def test_contexts_of_a_repl_line() -> None:
         "score + ": "expression",
     }
     assert completion_context("", 0, "statement").step
+
+
+def test_hover_on_a_diagnostic_explains_its_code(tmp_path: Path) -> None:
+    path = tmp_path / "x.camp"
+    service = Service()
+    service.open(
+        path, "executable campaign N <\n  wait 2 days;\n>\ncampaign A < on created; call N; >\n"
+    )
+    service.analyse(path)
+    found = service.hover(path, 2, 4)
+    assert found is not None
+    assert found[0] == (
+        "**E101**: `wait` in an executable campaign "
+        "(executables run synchronously, they cannot wait)"
+    )
+    found = service.hover(path, 4, 31)  # on `N` of `call N`: the campaign
+    assert found is not None and found[0].startswith("executable campaign `N`")
