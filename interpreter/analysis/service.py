@@ -48,6 +48,7 @@ class Analysis:
     sources: dict[str, str]  # display name -> text of every loaded file
     module: A.Module | None  # None: the document has syntax errors
     related: dict[int, list[tuple[Span, str]]] = field(default_factory=dict)  # id(diag) -> locs
+    library_files: set[str] = field(default_factory=set)  # files of the standard prelude
 
     def diagnostics(self) -> list[Diagnostic]:
         own = [d for d in self.result.diagnostics if d.span is None or d.span.file == self.file]
@@ -141,6 +142,7 @@ class Service:
             name, result, build_index(program.modules, program.sources), program.sources, module
         )
         analysis.related = related_locations(analysis)
+        analysis.library_files = set(program.library_files)
         return analysis
 
     def dependents(self, path: Path) -> list[Path]:
@@ -397,6 +399,14 @@ class Service:
         assert found is not None
         analysis = found[0]
         edits: list[Edit] = []
+        library = [
+            o for o in analysis.index.same_symbol(occ) if o.span.file in analysis.library_files
+        ]
+        if library:
+            return (
+                f"'{occ.name}' is used by the standard library ({library[0].span.file}), "
+                "which a rename cannot change"
+            )
         for o in analysis.index.same_symbol(occ):
             text = new
             if o.kind == FIELD and not _NAME.match(new):

@@ -130,3 +130,23 @@ def test_hover_on_a_diagnostic_explains_its_code(tmp_path: Path) -> None:
     )
     found = service.hover(path, 4, 31)  # on `N` of `call N`: the campaign
     assert found is not None and found[0].startswith("executable campaign `N`")
+
+
+def test_a_rename_never_edits_the_standard_library(tmp_path: Path) -> None:
+    path = tmp_path / "x.camp"
+    text = 'import "std/normalize";\ncampaign A < on created; call NormalizeLead; set country = "FR"; >\n'
+    service = Service()
+    service.open(path, text)
+    service.analyse(path)
+    assert service.rename(path, 2, 32, "Other") == (
+        "'NormalizeLead' is used by the standard library (" + str(stdlib_file()) + "), "
+        "which a rename cannot change"
+    )
+    edits = service.rename(path, 2, 52, "land")  # `country`: the prelude sets it too
+    assert isinstance(edits, str) and edits.startswith("'country' is used by the standard library")
+
+
+def stdlib_file() -> str:
+    from camp.checker.loader import display_path, stdlib_dir
+
+    return display_path(stdlib_dir() / "normalize.camp")
