@@ -198,7 +198,7 @@ class Service:
                     for n, w in symbols.webhooks.items()
                 ]
             elif kind == C.TOKENS:
-                items += self.token_items(analysis, path, offset, text)
+                items += self.token_items(analysis, offset, text)
             elif kind == C.FIELDS:
                 items += self.field_items(
                     symbols, backquoted="`" in text[max(0, offset - 80) : offset]
@@ -209,7 +209,7 @@ class Service:
                     items.append(Item(name, "function", fn.signature, fn.doc))
                 items += [
                     Item(f"my.{i.label}", "token", i.detail)
-                    for i in self.token_items(analysis, path, offset, text)
+                    for i in self.token_items(analysis, offset, text)
                 ]
                 items += [Item(w, "value", "literal") for w in ("true", "false", "null")]
             elif kind == C.STATUSES:
@@ -252,13 +252,23 @@ class Service:
             out.append(Item(label, "field", field_detail(f)))
         return out
 
-    def token_items(
-        self, analysis: Analysis | None, path: Path, offset: int, text: str
-    ) -> list[Item]:
+    def token_items(self, analysis: Analysis | None, offset: int, text: str) -> list[Item]:
         if analysis is None:
             return []
+        # Inside a program only its own tokens resolve; elsewhere (an executable
+        # run with a caller's tokens) any program's may.
+        line = text.count("\n", 0, offset) + 1
+        programs = list(analysis.result.symbols.programs.values())
+        if analysis.module is not None:
+            around = [
+                i.name
+                for i in analysis.module.items
+                if isinstance(i, A.Program) and i.span.line <= line <= i.span.end_line
+            ]
+            if around:
+                programs = [p for p in programs if p.name in around]
         out = []
-        for program in analysis.result.symbols.programs.values():
+        for program in programs:
             for name, tok in program.tokens.items():
                 out.append(Item(name, "token", f"token of {program.name!r} = {const(tok.value)}"))
         return out

@@ -150,3 +150,24 @@ def stdlib_file() -> str:
     from camp.checker.loader import display_path, stdlib_dir
 
     return display_path(stdlib_dir() / "normalize.camp")
+
+
+def test_tokens_complete_from_the_enclosing_program(tmp_path: Path) -> None:
+    path = tmp_path / "x.camp"
+    text = (
+        'program "A" < token a1 = 1; campaign CA < on created; set score = 1; > >\n'
+        'program "B" < token b1 = 2; campaign CB < on created; set score = 2; > >\n'
+        "executable campaign E < set score = 3; >\n"
+    )
+    service = Service()
+    service.open(path, text)
+    service.analyse(path)
+
+    def tokens(after: str) -> list[str]:
+        offset = text.index(after) + len(after)
+        typed = text[:offset] + "my." + text[offset:]
+        return [i.label for i in service.complete(path, typed, offset + 3)[1]]
+
+    assert tokens("campaign CA < on created; set score = ") == ["a1"]
+    assert tokens("campaign CB < on created; set score = ") == ["b1"]
+    assert tokens("executable campaign E < set score = ") == ["a1", "b1"]
