@@ -292,6 +292,17 @@ def highlight(file: Path, fmt: str) -> None:
         fail_input(str(e))
 
 
+@main.command("fmt")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing.")
+def fmt(files: tuple[Path, ...], check: bool, show_diff: bool) -> None:
+    """Rewrite FILE... (folders: their *.camp files; '-': stdin to stdout) in the canonical layout."""
+    from camp.format.command import run_fmt
+
+    sys.exit(run_fmt(files, check, show_diff))
+
+
 # ---- lead workspaces (SQLite): camp run --db, camp db ..., camp log ---------------------
 
 
@@ -779,6 +790,15 @@ def log(
             f"{record['campaign']}{'  ' + attrs if attrs else ''}\n"
         )
     sys.stdout.flush()
+
+
+@main.command("lsp")
+@click.option("--stdio", is_flag=True, help="Speak over stdin/stdout (the default and only mode).")
+def lsp(stdio: bool) -> None:
+    """Run the Camp language server (LSP over stdio) for editors."""
+    from camp.lsp.server import main as serve  # pygls is imported only here
+
+    serve()
 
 
 def _progress(count: int) -> None:

@@ -8,6 +8,7 @@ is a set of files, not a tree.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,14 +75,28 @@ def resolve_import(spec: str, importer: Path | None) -> Path:
     return (base / spec).resolve()
 
 
+SourceProvider = Callable[[Path], "str | None"]
+
+
 def load(
     paths: list[Path],
     extra: list[tuple[str, str]] | None = None,
+    source_provider: SourceProvider | None = None,
 ) -> LoadedProgram:
     """Load ``paths`` (raising :class:`InputError` if one cannot be read) and their imports.
 
     ``extra`` adds in-memory sources ``(name, text)`` (the REPL, tests).
+    ``source_provider`` is asked first for the text of every file (by resolved path);
+    None means "read it from disk" (the language server's unsaved buffers).
     """
+
+    def read(path: Path) -> str:
+        if source_provider is not None:
+            text = source_provider(path.resolve())
+            if text is not None:
+                return text
+        return read_source(path)
+
     program = LoadedProgram()
     seen: set[Path] = set()
     queue: list[tuple[Path | None, str, str]] = []
@@ -91,7 +106,7 @@ def load(
         if resolved in seen:
             continue
         seen.add(resolved)
-        queue.append((resolved, display_path(p), read_source(p)))
+        queue.append((resolved, display_path(p), read(p)))
     for name, text in extra or []:
         queue.append((None, name, text))
     imports: dict[str, list[str]] = {}  # display name -> display names it imports
@@ -125,7 +140,7 @@ def load(
             if target in seen:
                 continue
             try:
-                target_text = read_source(target)
+                target_text = read(target)
             except InputError as e:
                 where = "the standard library" if item.path.startswith(STDLIB_PREFIX) else None
                 hint = (

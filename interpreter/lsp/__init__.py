@@ -1,0 +1,1 @@
+"""The Camp language server (`camp lsp`)."""
