@@ -286,6 +286,23 @@ def highlight(file: Path, fmt: str) -> None:
         fail_input(str(e))
 
 
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "svg", "png", "html"]),
+    help="Default: from --out's suffix (.mmd .dot .svg .png .html), else mermaid.",
+)
+@click.option("--campaign", metavar="NAME", help="Only what campaign NAME reaches.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+def graph(file: Path, fmt: str | None, campaign: str | None, out: Path | None) -> None:
+    """Draw FILE's campaigns: calls, requests and the trigger cascade."""
+    from camp.pictures.cli import graph_command
+
+    sys.exit(graph_command(file, fmt, campaign, out))
+
+
 # ---- lead workspaces (SQLite): camp run --db, camp db ..., camp log ---------------------
 
 
