@@ -165,6 +165,11 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     help="With --db: finish the workspace's interrupted run (with that run's options).",
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, hidden=True)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Write an HTML report of the run (charts, funnels, the graph) to this file.",
+)
 def run(
     file: Path,
     campaign: str | None,
@@ -182,6 +187,7 @@ def run(
     max_cascade: int,
     resume: bool,
     batch_size: int,
+    report: Path | None = None,
 ) -> None:
     """Run the campaigns of FILE over lead data and report what they did.
 
@@ -194,6 +200,8 @@ def run(
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
+    if db is not None and report is not None:
+        fail_input(f"--report and --db: for a workspace, run `camp db report {db} --out {report}`")
     if db is not None:
         _run_workspace(
             file,
@@ -237,6 +245,12 @@ def run(
     )
     if _use_color(sys.stderr) and not trace:
         opts.progress = _progress
+    collector: Any = None
+    if report is not None:
+        from camp.pictures.cli import start_report
+
+        collector = start_report(report)
+        opts.consumers.append(collector.add)
     try:
         summary = execute(result.symbols, opts)
     except InputError as e:
@@ -249,6 +263,10 @@ def run(
         click.echo(json.dumps(summary.to_json(), indent=2))
     else:
         _print_summary(summary, result.symbols.sources)
+    if report is not None:
+        from camp.pictures.cli import finish_report
+
+        finish_report(report, collector, summary, result, file)
     sys.exit(EXIT_FAIL if summary.errors else EXIT_OK)
 
 
@@ -663,6 +681,21 @@ def db_stats(db_path: Path, fmt: str) -> None:
             f"{last['start']} → {last['end']})"
         )
     click.echo(line)
+
+
+@db.command("report")
+@click.argument("db_path", metavar="DB", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The HTML file.")
+@click.option(
+    "--program",
+    type=click.Path(path_type=Path),
+    help="The program to draw (default: the one the workspace last ran, if it is there).",
+)
+def db_report(db_path: Path, out: Path, program: Path | None) -> None:
+    """An HTML report over the workspace's whole history (like camp run --report)."""
+    from camp.pictures.cli import db_report_command
+
+    sys.exit(db_report_command(db_path, out, program))
 
 
 @main.command("log")

@@ -174,7 +174,7 @@ def to_svg(graph: ProgramGraph) -> str:
 
 def to_html(graph: ProgramGraph, title: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>"
         "<style>body{font-family:Helvetica,Arial,sans-serif;margin:1.5rem;color:#222}"
         "svg{max-width:100%;height:auto}.legend{font-size:.85rem;color:#555}</style>"
