@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from camp.cli import EXIT_OK, EXIT_REFUSED, fail_input, print_diagnostics
 
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot"}

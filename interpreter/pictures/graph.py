@@ -195,6 +195,8 @@ def draw(graph: ProgramGraph, fmt: str, title: str) -> bytes:
         return to_mermaid(graph).encode("utf-8")
     if fmt == "dot":
         return to_dot(graph).encode("utf-8")
+    if not dot_available():
+        raise GraphvizMissing(MISSING_DOT.format(fmt=fmt))
     if fmt == "svg":
         return to_svg(graph).encode("utf-8")
     if fmt == "png":

@@ -259,7 +259,11 @@ def render_report(collector: ReportCollector, info: ReportInfo) -> str:
         counts = fig["data"][0]["x"]
         parts.append(f'<h3>{_e(fig["program"])}</h3><div id="{key}" class="chart funnel"></div>')
         parts.append(
-            _table(["status", "leads that reached it"], list(map(list, zip(statuses, counts))), {1})
+            _table(
+                ["status", "leads that reached it"],
+                list(map(list, zip(statuses, counts, strict=True))),
+                {1},
+            )
         )
     parts.append(
         '<p class="note">Each bar counts the leads that entered the status during the run '
