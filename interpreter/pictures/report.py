@@ -116,6 +116,8 @@ def build_figures(collector: ReportCollector, info: ReportInfo) -> dict[str, dic
         counts = collector.statuses.get(program, Counter())
         order = list(info.statuses.get(program, []))
         order += [s for s in counts if s not in order]
+        if not order:
+            continue  # a program without statuses has no funnel
         figures[f"chart-funnel-{i}"] = {
             "program": program,
             "data": [
