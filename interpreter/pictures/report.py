@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import importlib.util
 import json
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from camp.checker.graph import ProgramGraph
 
@@ -34,13 +36,21 @@ class PlotlyMissing(Exception):
     pass
 
 
-def plotly_js() -> str:
-    """The plotly.js bundle; raises :class:`PlotlyMissing` when plotly is not installed."""
+def plotly_js() -> Path:
+    """The plotly.js bundle inside the installed ``plotly`` package (the file that
+    ``plotly.offline.get_plotlyjs()`` reads), found without importing plotly: it is
+    copied into the page in chunks, never held in memory.
+    Raises :class:`PlotlyMissing` when plotly is not installed."""
     try:
-        from plotly.offline import get_plotlyjs
-    except ImportError:
-        raise PlotlyMissing(INSTALL_HINT) from None
-    return str(get_plotlyjs())
+        spec = importlib.util.find_spec("plotly")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        raise PlotlyMissing(INSTALL_HINT)
+    path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise PlotlyMissing(INSTALL_HINT + f" (its {path.name} is missing)")
+    return path
 
 
 @dataclass
@@ -223,7 +233,7 @@ def _graph_section(graph: ProgramGraph | None) -> str:
         )
 
 
-def render_report(collector: ReportCollector, info: ReportInfo) -> str:
+def render_report(collector: ReportCollector, info: ReportInfo, out: IO[str]) -> None:
     js = plotly_js()
     figures = build_figures(collector, info)
     parts: list[str] = []
@@ -312,20 +322,26 @@ def render_report(collector: ReportCollector, info: ReportInfo) -> str:
         f'<section id="graph"><h2>Program graph</h2>{_graph_section(info.graph)}</section>'
     )
     data = json.dumps(figures, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
-    return (
+    out.write(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(info.title)}</title><style>{STYLE}</style>"
-        f"<script>{js}</script></head><body>"
+        f"<title>{_e(info.title)}</title><style>{STYLE}</style><script>"
+    )
+    with js.open(encoding="utf-8") as bundle:
+        shutil.copyfileobj(bundle, out)
+    out.write(
+        "</script></head><body>"
         f"<header><h1>{_e(info.title)}</h1><p>{_e(info.subtitle)}</p></header>"
         f"<main>{''.join(parts)}</main>"
         f'<script id="camp-figures" type="application/json">{data}</script>'
         "<script>(function(){var figs=JSON.parse(document.getElementById('camp-figures')"
         ".textContent);Object.keys(figs).forEach(function(id){var f=figs[id];"
-        "Plotly.newPlot(id,f.data,f.layout,{displaylogo:false,displayModeBar:false,responsive:true});});})();"
+        "Plotly.newPlot(id,f.data,f.layout,{displaylogo:false,displayModeBar:false,"
+        "responsive:true});});})();"
         "</script></body></html>\n"
     )
 
 
 def write_report(path: Path, collector: ReportCollector, info: ReportInfo) -> None:
-    path.write_text(render_report(collector, info), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        render_report(collector, info, out)

@@ -135,7 +135,7 @@ def test_without_plotly_says_how_to_install(
 ) -> None:
     import sys
 
-    monkeypatch.setitem(sys.modules, "plotly.offline", None)  # import fails
+    monkeypatch.setitem(sys.modules, "plotly", None)  # as if it were not installed
     out = tmp_path / "r.html"
     code, stdout, stderr = write_report("webinar", out)
     assert code == 2 and stdout == "" and not out.exists()
