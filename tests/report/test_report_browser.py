@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reports import ROOT, write_report
+from report_runs import ROOT, write_report
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import pytest
 from camp.cli import main
 from camp.pictures.collect import ReportCollector
 from click.testing import CliRunner
-from reports import ROOT, write_report
+from report_runs import ROOT, write_report
 
 
 @pytest.fixture(autouse=True)
