@@ -277,11 +277,13 @@ def render_report(collector: ReportCollector, info: ReportInfo, out: IO[str]) ->
                 {1},
             )
         )
-    parts.append(
-        '<p class="note">Each bar counts the leads that entered the status during the run '
-        "(statuses only move forward through the progression, so a lead is counted once "
-        "per status; a lead can skip a status).</p></section>"
-    )
+    if funnels:
+        parts.append(
+            '<p class="note">Each bar counts the leads that entered the status during the run '
+            "(statuses only move forward through the progression, so a lead is counted once "
+            "per status; a lead can skip a status).</p>"
+        )
+    parts.append("</section>")
     # e-mails
     parts.append('<section id="emails"><h2>E-mails sent and blocked</h2>')
     if "chart-emails" in figures:
