@@ -200,8 +200,6 @@ def run(
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
-    if db is not None and report is not None:
-        fail_input(f"--report and --db: for a workspace, run `camp db report {db} --out {report}`")
     if db is not None:
         _run_workspace(
             file,
@@ -219,6 +217,7 @@ def run(
             limits=Limits(max_steps, max_cascade),
             resume=resume,
             batch_size=batch_size,
+            report=report,
         )
     if resume:
         fail_input("--resume finishes an interrupted run on a workspace: give --db DB")
@@ -373,6 +372,7 @@ def _run_workspace(
     limits: Any,
     resume: bool,
     batch_size: int,
+    report: Path | None = None,
 ) -> NoReturn:
     """``camp run FILE --db DB``: leads from the workspace, everything written back to it."""
     import datetime as dt
@@ -444,10 +444,18 @@ def _run_workspace(
             db=display_path(db),
             warn=lambda message: click.echo(f"camp: warning: {message}", err=True),
         )
+        if report is not None:
+            from camp.pictures.cli import start_report
+
+            start_report(report)
         try:
             summary, errors = run_workspace(result.symbols, store, opts, ws)
         except InputError as e:
             fail_input(str(e))
+        if report is not None:
+            from camp.pictures.cli import finish_workspace_report
+
+            finish_workspace_report(report, store, summary, result, file)
         if opts.progress is not None:
             click.echo("\r\x1b[K", nl=False, err=True)
         if fmt == "json":

@@ -69,7 +69,12 @@ def start_report(path: Path) -> object:
 
 
 def finish_report(
-    path: Path, collector: object, summary: object, result: object, file: Path
+    path: Path,
+    collector: object,
+    summary: object,
+    result: object,
+    file: Path,
+    lists: dict[str, int] | None = None,
 ) -> None:
     """After the run: the page, from the collector's counts and the run's summary."""
     from camp.checker import CheckResult
@@ -96,10 +101,31 @@ def finish_report(
         graph=result.graph,
         waiting=summary.waiting,
     )
+    if lists is not None:
+        info.lists, info.list_note = lists, "members in the workspace after the run"
     try:
         write_report(path, collector, info)
     except OSError as e:
         fail_input(f"--report: {display_path(path)}: cannot write: {e.strerror}")
+
+
+def finish_workspace_report(
+    path: Path, store: object, summary: object, result: object, file: Path
+) -> None:
+    """After ``camp run --db``: this run's activities, read back from the workspace (as
+    ``--activities`` does there); list sizes are the workspace's after the run."""
+    from camp.pictures.collect import ReportCollector
+    from camp.store.base import ActivityQuery
+    from camp.store.sqlite import SQLiteStore
+
+    assert isinstance(store, SQLiteStore)
+    run = store.last_run()
+    collector = ReportCollector()
+    if run is not None:
+        for record in store.activities(ActivityQuery(run_id=run.id)):
+            collector.add(record)
+    lists = {x["list"]: x["members"] for x in store.stats()["list_members"]}
+    finish_report(path, collector, summary, result, file, lists)
 
 
 # ---- camp db report ------------------------------------------------------------------

@@ -145,15 +145,26 @@ def test_without_plotly_says_how_to_install(
     )
 
 
-def test_report_and_db_together_is_refused(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["run", "examples/webinar.camp", "--db", "x.db", "--report", "r.html"]
-    )
-    assert result.exit_code == 2
+def test_workspace_run_report_matches_the_file_run(tmp_path: Path, webinar: str) -> None:
+    runner = CliRunner()
+    db = tmp_path / "ws.db"
     assert (
-        result.stderr
-        == "camp: error: --report and --db: for a workspace, run `camp db report x.db --out r.html`\n"
+        runner.invoke(main, ["db", "import", str(db), "examples/data/webinar.csv"]).exit_code == 0
     )
+    out = tmp_path / "r.html"
+    ran = runner.invoke(
+        main,
+        ["run", "examples/webinar.camp", "--db", str(db),
+         "--events", "examples/data/webinar.events.jsonl",
+         "--start", "2026-12-01T08:00:00", "--until", "2026-12-20T00:00:00",
+         "--report", str(out)],
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.stderr
+    page = out.read_text(encoding="utf-8")
+    mine, theirs = figures(page), figures(webinar)
+    for key in ("chart-funnel-0", "chart-emails", "chart-lists", "chart-timeline"):
+        assert mine[key]["data"] == theirs[key]["data"], key
+    assert "members in the workspace after the run" in page
 
 
 def test_collector_memory_does_not_grow_with_leads() -> None:
