@@ -171,6 +171,11 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     help="With --db: finish the workspace's interrupted run (with that run's options).",
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, hidden=True)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Write an HTML report of the run (charts, funnels, the graph) to this file.",
+)
 def run(
     file: Path,
     campaign: str | None,
@@ -188,6 +193,7 @@ def run(
     max_cascade: int,
     resume: bool,
     batch_size: int,
+    report: Path | None = None,
 ) -> None:
     """Run the campaigns of FILE over lead data and report what they did.
 
@@ -217,6 +223,7 @@ def run(
             limits=Limits(max_steps, max_cascade),
             resume=resume,
             batch_size=batch_size,
+            report=report,
         )
     if resume:
         fail_input("--resume finishes an interrupted run on a workspace: give --db DB")
@@ -243,6 +250,12 @@ def run(
     )
     if _use_color(sys.stderr) and not trace:
         opts.progress = _progress
+    collector: Any = None
+    if report is not None:
+        from camp.pictures.cli import start_report
+
+        collector = start_report(report)
+        opts.consumers.append(collector.add)
     try:
         summary = execute(result.symbols, opts)
     except InputError as e:
@@ -255,6 +268,10 @@ def run(
         click.echo(json.dumps(summary.to_json(), indent=2))
     else:
         _print_summary(summary, result.symbols.sources)
+    if report is not None:
+        from camp.pictures.cli import finish_report
+
+        finish_report(report, collector, summary, result, file)
     sys.exit(EXIT_FAIL if summary.errors else EXIT_OK)
 
 
@@ -301,6 +318,23 @@ def fmt(files: tuple[Path, ...], check: bool, show_diff: bool) -> None:
     from camp.format.command import run_fmt
 
     sys.exit(run_fmt(files, check, show_diff))
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "svg", "png", "html"]),
+    help="Default: from --out's suffix (.mmd .dot .svg .png .html), else mermaid.",
+)
+@click.option("--campaign", metavar="NAME", help="Only what campaign NAME reaches.")
+@click.option("--out", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+def graph(file: Path, fmt: str | None, campaign: str | None, out: Path | None) -> None:
+    """Draw FILE's campaigns: calls, requests and the trigger cascade."""
+    from camp.pictures.cli import graph_command
+
+    sys.exit(graph_command(file, fmt, campaign, out))
 
 
 # ---- lead workspaces (SQLite): camp run --db, camp db ..., camp log ---------------------
@@ -431,6 +465,7 @@ def _run_workspace(
     limits: Any,
     resume: bool,
     batch_size: int,
+    report: Path | None = None,
 ) -> NoReturn:
     """``camp run FILE --db DB``: leads from the workspace, everything written back to it."""
     import datetime as dt
@@ -488,10 +523,18 @@ def _run_workspace(
             db=display_path(db),
             warn=lambda message: click.echo(f"camp: warning: {message}", err=True),
         )
+        if report is not None:
+            from camp.pictures.cli import start_report
+
+            start_report(report)
         try:
             summary, errors = run_workspace(result.symbols, store, opts, ws)
         except InputError as e:
             fail_input(str(e))
+        if report is not None:
+            from camp.pictures.cli import finish_workspace_report
+
+            finish_workspace_report(report, store, summary, result, file)
         if opts.progress is not None:
             click.echo("\r\x1b[K", nl=False, err=True)
         if fmt == "json":
@@ -729,6 +772,21 @@ def db_stats(db_path: Path, fmt: str) -> None:
             f"{last['start']} → {last['end']})"
         )
     click.echo(line)
+
+
+@db.command("report")
+@click.argument("db_path", metavar="DB", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The HTML file.")
+@click.option(
+    "--program",
+    type=click.Path(path_type=Path),
+    help="The program to draw (default: the one the workspace last ran, if it is there).",
+)
+def db_report(db_path: Path, out: Path, program: Path | None) -> None:
+    """An HTML report over the workspace's whole history (like camp run --report)."""
+    from camp.pictures.cli import db_report_command
+
+    sys.exit(db_report_command(db_path, out, program))
 
 
 @main.command("log")

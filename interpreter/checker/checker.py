@@ -17,6 +17,7 @@ from camp.grammar.span import Span
 from camp.stdlib.registry import Registry
 from camp.types import FIELD_TYPES, Type, Value, compatible, type_of
 
+from .graph import ProgramGraph, build_graph
 from .symbols import BUILTIN_FIELDS, CampaignInfo, FieldInfo, Kind, ProgramInfo, Symbols
 
 DEFAULT_MAX_DEPTH = 3
@@ -27,6 +28,7 @@ TOKEN_NAMESPACES = ("my", "lead", "campaign", "program")
 class CheckResult:
     symbols: Symbols
     diagnostics: list[Diagnostic]
+    graph: ProgramGraph  # calls, requests and the trigger cascade (camp graph, reports, LSP)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -1066,7 +1068,7 @@ class Checker:
             self.sources,
             self.max_depth,
         )
-        return CheckResult(symbols, sorted_diagnostics(self.diags))
+        return CheckResult(symbols, sorted_diagnostics(self.diags), build_graph(symbols))
 
     def check_webhook(self, w: A.WebhookDecl) -> None:
         for field_ref, _ in w.responses:

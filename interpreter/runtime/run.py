@@ -47,6 +47,7 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     keep_activities: bool = False
     progress: Callable[[int], None] | None = None
+    consumers: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)  # --report
 
 
 @dataclass
@@ -148,6 +149,7 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
         except OSError as e:
             raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
     log = ActivityLog(stream, keep=opts.keep_activities)
+    log.consumers.extend(opts.consumers)
     interp = Interpreter(symbols, log, opts.start, opts.limits, opts.trace)
     columns = output_columns(symbols, opts)
     summary = RunSummary(start=opts.start.isoformat(timespec="seconds"))

@@ -64,6 +64,7 @@ class ActivityLog:
         self.by_type: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.total = 0
+        self.consumers: list[Callable[[dict[str, Any]], None]] = []  # e.g. the run report
         self._time: _dt.datetime | None = None
         self._time_text = ""
 
@@ -85,6 +86,8 @@ class ActivityLog:
             self.emails[attrs["email"]] += 1
         if self.stream is not None:
             self.stream.write(_dumps(record) + "\n")
+        for consume in self.consumers:
+            consume(record)
         if self.keep:
             for key in attrs:
                 record[key] = to_json(record[key])
