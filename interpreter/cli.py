@@ -165,6 +165,16 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     help="With --db: finish the workspace's interrupted run (with that run's options).",
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, hidden=True)
+@click.option(
+    "--workers",
+    help="Split the run by lead over N local processes ('auto': one per core).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Run the partitions on a Dask cluster ('local': start a LocalCluster).",
+)
 def run(
     file: Path,
     campaign: str | None,
@@ -182,6 +192,8 @@ def run(
     max_cascade: int,
     resume: bool,
     batch_size: int,
+    workers: str | None,
+    dask_address: str | None,
 ) -> None:
     """Run the campaigns of FILE over lead data and report what they did.
 
@@ -194,6 +206,11 @@ def run(
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
+    if (workers is not None or dask_address is not None) and db is not None:
+        fail_input(
+            "--workers/--dask with --db: a workspace run commits through its single writer "
+            "and is not partitioned yet; run it without --workers/--dask (see docs/parallel.md)"
+        )
     if db is not None:
         _run_workspace(
             file,
@@ -238,7 +255,12 @@ def run(
     if _use_color(sys.stderr) and not trace:
         opts.progress = _progress
     try:
-        summary = execute(result.symbols, opts)
+        if workers is not None or dask_address is not None:
+            from camp.parallel.cli import run_partitioned
+
+            summary = run_partitioned(file, result.symbols, opts, workers, dask_address, max_depth)
+        else:
+            summary = execute(result.symbols, opts)
     except InputError as e:
         fail_input(str(e))
     if opts.progress is not None:

@@ -1,0 +1,238 @@
+"""One partition of a partitioned run, and the merge of the partitions' results.
+
+A partition owns the leads whose id hashes to it (Fibonacci hashing of the id, stable
+across machines and Python versions), the events of those leads, and the leads that
+``created`` events bring when the new id hashes to it. Each partition is a full
+:func:`camp.runtime.run.execute` of the same checked program over the whole input,
+told through :attr:`RunOptions.select` which leads are its own: every partition reads
+and types every row, so a bad row or a bad event fails each one with the serial run's
+own message, naming the file and row.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import heapq
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from camp.checker.symbols import Kind, Symbols
+from camp.diagnostics import Diagnostic
+from camp.runtime.evaluator import Limits
+from camp.runtime.run import (
+    RunOptions,
+    RunSummary,
+    execute,
+    has_wait,
+    resolve_campaign,
+    schedule_times,
+)
+from camp.types import Value
+
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
+_MASK = (1 << 64) - 1
+
+# (0, row in the lead file, 0) for the file's leads; (1, time, index among the events)
+# for the leads 'created' events bring: the order of a serial run's leads.
+LeadKey = tuple[int, Any, int]
+
+
+def partition_of(lead_id: int, count: int) -> int:
+    """The partition (0 .. count-1) that runs the lead with this id."""
+    return (((lead_id * _GOLDEN) & _MASK) >> 32) % count
+
+
+@dataclass(frozen=True)
+class Job:
+    """What one partition runs: everything picklable (a Dask task's argument)."""
+
+    file: str  # the program's main file (re-checked by a worker that has no checked program)
+    max_depth: int
+    index: int
+    count: int
+    campaign: str | None
+    leads: str | None
+    events: str | None
+    start: _dt.datetime
+    until: _dt.datetime | None
+    limits: tuple[int, int]  # max steps, max cascade
+    activities: str | None  # write this partition's sorted activities here; None: inline
+    want_activities: bool
+
+
+@dataclass
+class Part:
+    """One partition's results, sent back to the process that merges them."""
+
+    index: int
+    summary: RunSummary
+    rows: list[tuple[LeadKey, int, dict[str, Value]]]
+    activities: list[str] = field(default_factory=list)  # inline (no shared file system)
+    events: int = 0  # events in the events file (all partitions read the same)
+
+
+class _Selector:
+    """The ``select`` callback: keeps this partition's leads, remembering their rows."""
+
+    def __init__(self, index: int, count: int) -> None:
+        self.index = index
+        self.count = count
+        self.rows: dict[int, int] = {}
+        self.top = 0
+
+    def __call__(self, lead_id: int, row: int) -> bool:
+        mine = partition_of(lead_id, self.count) == self.index
+        if row:
+            self.top = max(self.top, lead_id)
+            if mine:
+                self.rows[lead_id] = row
+        return mine
+
+
+def activity_key(line: str) -> tuple[str, int]:
+    """(time, lead id) of one activity line; the log writes ``lead`` and ``time`` first."""
+    if line.startswith('{"lead": '):
+        comma = line.find(",", 9)
+        if line.startswith(', "time": "', comma):
+            end = line.find('"', comma + 11)
+            return line[comma + 11 : end], int(line[9:comma])
+    record = json.loads(line)
+    return str(record["time"]), int(record["lead"])
+
+
+def run_job(job: Job, symbols: Symbols | None = None) -> Part:
+    """Run one partition (in a worker process); raises InputError for bad input."""
+    from camp.checker import check_files
+    from camp.checker.loader import InputError
+    from camp.runtime.leadio import read_events
+    from camp.runtime.run import _created_id
+
+    if symbols is None:
+        result = check_files([Path(job.file)], job.max_depth)
+        if result.errors:
+            raise InputError(f"{job.file}: the program no longer checks on this worker")
+        symbols = result.symbols
+    selector = _Selector(job.index, job.count)
+    activities = Path(job.activities) if job.activities else None
+    if job.want_activities and activities is None:
+        activities = Path(f"camp-partition-{os.getpid()}-{job.index}.jsonl.tmp")
+    opts = RunOptions(
+        campaign=job.campaign,
+        leads=Path(job.leads) if job.leads else None,
+        events=Path(job.events) if job.events else None,
+        start=job.start,
+        until=job.until,
+        out=None,  # the merge writes --out; without it the run keeps its leads
+        activities=activities if job.want_activities else None,
+        limits=Limits(*job.limits),
+        select=selector,
+    )
+    summary = execute(symbols, opts)
+    events = read_events(opts.events) if opts.events else []
+    created: dict[int, LeadKey] = {}
+    next_id = selector.top + 1
+    for n, ev in enumerate(events):
+        if ev.type == "created":
+            lead_id = _created_id(ev, next_id)
+            next_id = max(next_id, lead_id + 1)
+            created[lead_id] = (1, ev.time, n)
+    rows = [
+        ((0, selector.rows[i], 0) if i in selector.rows else created[i], i, lead.fields)
+        for i, lead in summary.leads_after.items()
+    ]
+    rows.sort(key=lambda r: r[0])
+    summary.leads_after = {}
+    part = Part(job.index, summary, rows, events=len(events))
+    if job.want_activities and activities is not None:
+        with activities.open(encoding="utf-8") as f:
+            lines = sorted(f, key=activity_key)  # stable: a lead's own order is kept
+        if job.activities:
+            with activities.open("w", encoding="utf-8") as f:
+                f.writelines(lines)
+        else:
+            activities.unlink()
+            part.activities = lines
+    return part
+
+
+# ---- the merge --------------------------------------------------------------------------
+
+
+def serial_streams(symbols: Symbols, opts: RunOptions, events: int) -> bool:
+    """Whether the serial run would stream (its --out header then differs): the same test
+    as :func:`camp.runtime.run.execute`'s."""
+    target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
+    scheduled = any(
+        True
+        for c in symbols.campaigns.values()
+        if c.kind is Kind.BATCH and c.schedules and c is not target
+        for _ in schedule_times(c, opts.start, opts.until)
+    )
+    return (
+        target is not None
+        and opts.out is not None
+        and not events
+        and not scheduled
+        and not has_wait(symbols)
+        and not any(c.kind is Kind.TRIGGER for c in symbols.campaigns.values())
+    )
+
+
+def merged_rows(parts: list[Part]) -> Iterator[tuple[int, dict[str, Value]]]:
+    """Every partition's leads in the serial run's order."""
+    for _key, lead_id, fields in heapq.merge(*(p.rows for p in parts), key=lambda r: r[0]):
+        yield lead_id, fields
+
+
+def write_out(
+    path: Path, symbols: Symbols, opts: RunOptions, parts: list[Part], columns: list[str]
+) -> None:
+    """``--out`` exactly as the serial run writes it (same header, same order)."""
+    from camp.runtime.leadio import write_leads
+
+    if not serial_streams(symbols, opts, parts[0].events if parts else 0):
+        seen = dict.fromkeys(k for _, fields in merged_rows(parts) for k in fields)
+        columns = list(dict.fromkeys([*columns, *seen]))
+    write_leads(path, merged_rows(parts), columns)
+
+
+def merge_activities(sources: Iterable[Iterable[str]], out: Path) -> None:
+    """The partitions' activity lines by (time, lead id, order within the lead)."""
+    with out.open("w", encoding="utf-8") as f:
+        f.writelines(heapq.merge(*sources, key=activity_key))
+
+
+def _lead_number(d: Diagnostic) -> int:
+    text = (d.lead or "").split(" ", 1)[0]
+    return int(text) if text.isdigit() else -1
+
+
+def merge_summaries(parts: list[Part], start: str) -> RunSummary:
+    """Counts summed; errors and waiting flows in lead order (errors) and time order."""
+    merged = RunSummary(start=start, end=start)
+    by_type: Counter[str] = Counter()
+    emails: Counter[str] = Counter()
+    order: dict[int, LeadKey] = {}
+    for p in parts:
+        s = p.summary
+        merged.leads += s.leads
+        merged.flows += s.flows
+        merged.steps += s.steps
+        merged.activities += s.activities
+        by_type.update(s.by_type)
+        emails.update(s.emails)
+        merged.errors += s.errors
+        merged.waiting += s.waiting
+        merged.end = max(merged.end, s.end)
+        order.update((lead_id, key) for key, lead_id, _ in p.rows)
+    last: LeadKey = (2, 0, 0)
+    merged.errors.sort(key=lambda d: order.get(_lead_number(d), last))
+    merged.waiting.sort(key=lambda w: (w["until"], order.get(w["lead"], last)))
+    merged.by_type = dict(sorted(by_type.items()))
+    merged.emails = dict(sorted(emails.items()))
+    return merged
