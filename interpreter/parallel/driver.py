@@ -17,7 +17,6 @@ import secrets
 import shutil
 import signal
 import tempfile
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -65,6 +64,7 @@ def _jobs(file: Path, max_depth: int, opts: RunOptions, count: int, tmp: Path | 
             limits=(opts.limits.max_steps, opts.limits.max_cascade),
             activities=str(tmp / f"activities-{k}.jsonl") if tmp is not None else None,
             want_activities=opts.activities is not None,
+            cwd=os.getcwd(),
         )
         for k in range(count)
     ]
@@ -133,7 +133,7 @@ def _child(job: Job, symbols: Symbols, conn: Connection) -> None:
     except InputError as e:
         message = ("input", str(e))
     except Exception as e:
-        message = ("error", f"{type(e).__name__}: {e}\n{traceback.format_exc()}")
+        message = ("error", f"{type(e).__name__}: {e}")
     conn.send(message)
     conn.close()
 
@@ -225,11 +225,22 @@ DASK_MISSING = "--dask needs Dask: pip install 'camp-lang[dask]' (dask, distribu
 
 
 def _dask_task(job: Job) -> tuple[str, Any]:
-    """A Dask task: bad input comes back as a value (exit 2), anything else raises."""
+    """A Dask task: bad input comes back as a value (exit 2), anything else raises.
+
+    The task runs in the submitting process's working directory, so that file names in
+    messages and diagnostics read as a serial run's (the cluster must see the same paths).
+    """
+    before = os.getcwd()
+    try:
+        os.chdir(job.cwd)
+    except OSError as e:
+        return "input", f"--dask: a worker cannot enter the run's directory {job.cwd}: {e.strerror}"
     try:
         return "ok", run_job(job)
     except InputError as e:
         return "input", str(e)
+    finally:
+        os.chdir(before)
 
 
 @contextmanager
@@ -246,7 +257,7 @@ def dask_client(address: str, workers: int | None) -> Iterator[Any]:
                 n_workers=workers or auto_workers(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
                 silence_logs=logging.ERROR,
             ) as cluster,
             Client(cluster) as client,

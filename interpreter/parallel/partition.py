@@ -15,6 +15,7 @@ import datetime as _dt
 import heapq
 import json
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class Job:
     limits: tuple[int, int]  # max steps, max cascade
     activities: str | None  # write this partition's sorted activities here; None: inline
     want_activities: bool
+    cwd: str = ""  # the submitting process's working directory (Dask tasks run in it)
 
 
 @dataclass
@@ -109,18 +111,27 @@ def run_job(job: Job, symbols: Symbols | None = None) -> Part:
     """Run one partition (in a worker process); raises InputError for bad input."""
     from camp.checker import check_files
     from camp.checker.loader import InputError
-    from camp.runtime.leadio import read_events
-    from camp.runtime.run import _created_id
 
     if symbols is None:
         result = check_files([Path(job.file)], job.max_depth)
         if result.errors:
             raise InputError(f"{job.file}: the program no longer checks on this worker")
         symbols = result.symbols
+    if job.want_activities and not job.activities:  # inline: through a private temp file
+        fd, name = tempfile.mkstemp(prefix="camp-partition-", suffix=".jsonl")
+        os.close(fd)
+        try:
+            return _run_job(job, symbols, Path(name))
+        finally:
+            Path(name).unlink(missing_ok=True)
+    return _run_job(job, symbols, Path(job.activities) if job.activities else None)
+
+
+def _run_job(job: Job, symbols: Symbols, activities: Path | None) -> Part:
+    from camp.runtime.leadio import read_events
+    from camp.runtime.run import _created_id
+
     selector = _Selector(job.index, job.count)
-    activities = Path(job.activities) if job.activities else None
-    if job.want_activities and activities is None:
-        activities = Path(f"camp-partition-{os.getpid()}-{job.index}.jsonl.tmp")
     opts = RunOptions(
         campaign=job.campaign,
         leads=Path(job.leads) if job.leads else None,
@@ -155,7 +166,6 @@ def run_job(job: Job, symbols: Symbols | None = None) -> Part:
             with activities.open("w", encoding="utf-8") as f:
                 f.writelines(lines)
         else:
-            activities.unlink()
             part.activities = lines
     return part
 
