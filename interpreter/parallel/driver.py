@@ -89,11 +89,7 @@ def _finish(
         if opts.activities is not None:
             tmp = _temp_beside(opts.activities)
             written.append((tmp, opts.activities))
-            if files is not None:
-                with _opened(files) as sources:
-                    merge_activities(sources, tmp)
-            else:
-                merge_activities([p.activities for p in parts], tmp)
+            merge_activities(parts, files, tmp)
     except OSError as e:
         for tmp, _ in written:
             tmp.unlink(missing_ok=True)
@@ -105,16 +101,6 @@ def _finish(
     for tmp, final in written:
         os.replace(tmp, final)
     return merge_summaries(parts, opts.start.isoformat(timespec="seconds"))
-
-
-@contextmanager
-def _opened(files: list[Path]) -> Iterator[list[Any]]:
-    handles = [f.open(encoding="utf-8") for f in files]
-    try:
-        yield handles
-    finally:
-        for h in handles:
-            h.close()
 
 
 def _check_writable(opts: RunOptions) -> None:

@@ -17,10 +17,11 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from camp.checker.symbols import Kind, Symbols
 from camp.diagnostics import Diagnostic
@@ -74,7 +75,10 @@ class Part:
     index: int
     summary: RunSummary
     rows: list[tuple[LeadKey, int, dict[str, Value]]]
-    activities: list[str] = field(default_factory=list)  # inline (no shared file system)
+    # The activity log in (time, lead) blocks: their sizes in the partition's file, or
+    # the blocks themselves when there is no shared file system (Dask).
+    blocks: list[tuple[tuple[str, int], int]] = field(default_factory=list)
+    inline: list[tuple[tuple[str, int], bytes]] = field(default_factory=list)
     events: int = 0  # events in the events file (all partitions read the same)
 
 
@@ -161,12 +165,22 @@ def _run_job(job: Job, symbols: Symbols, activities: Path | None) -> Part:
     part = Part(job.index, summary, rows, events=len(events))
     if job.want_activities and activities is not None:
         with activities.open(encoding="utf-8") as f:
-            lines = sorted(f, key=activity_key)  # stable: a lead's own order is kept
+            keyed = sorted(((activity_key(line), line) for line in f), key=lambda kl: kl[0])
+        # Blocks of lines with the same (time, lead), in order: the merge in the parent
+        # then handles a block (about one per lead and moment) rather than every line.
+        blocks: list[tuple[tuple[str, int], bytes]] = []
+        for key, line in keyed:  # the sort is stable: a lead's own order is kept
+            data = line.encode("utf-8")
+            if blocks and blocks[-1][0] == key:
+                blocks[-1] = (key, blocks[-1][1] + data)
+            else:
+                blocks.append((key, data))
         if job.activities:
-            with activities.open("w", encoding="utf-8") as f:
-                f.writelines(lines)
+            with activities.open("wb") as f:
+                f.writelines(data for _, data in blocks)
+            part.blocks = [(key, len(data)) for key, data in blocks]
         else:
-            part.activities = lines
+            part.inline = blocks
     return part
 
 
@@ -211,10 +225,27 @@ def write_out(
     write_leads(path, merged_rows(parts), columns)
 
 
-def merge_activities(sources: Iterable[Iterable[str]], out: Path) -> None:
+def merge_activities(parts: list[Part], files: list[Path] | None, out: Path) -> None:
     """The partitions' activity lines by (time, lead id, order within the lead)."""
-    with out.open("w", encoding="utf-8") as f:
-        f.writelines(heapq.merge(*sources, key=activity_key))
+
+    def from_file(k: int, part: Part, f: IO[bytes]) -> Iterator[tuple[tuple[str, int], int, bytes]]:
+        for key, size in part.blocks:
+            yield key, k, f.read(size)
+
+    def inline(k: int, part: Part) -> Iterator[tuple[tuple[str, int], int, bytes]]:
+        for key, data in part.inline:
+            yield key, k, data
+
+    with ExitStack() as stack:
+        sink = stack.enter_context(out.open("wb"))
+        if files is not None:
+            handles = [stack.enter_context(path.open("rb")) for path in files]
+            sources = [from_file(k, p, handles[p.index]) for k, p in enumerate(parts)]
+        else:
+            sources = [inline(k, p) for k, p in enumerate(parts)]
+        # (time, lead) never repeats across partitions (a lead is in one): the partition
+        # number decides nothing and the data is never compared.
+        sink.writelines(data for _, _, data in heapq.merge(*sources))
 
 
 def _lead_number(d: Diagnostic) -> int:
