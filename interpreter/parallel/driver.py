@@ -134,6 +134,7 @@ def run_local(
 ) -> RunSummary:
     """Run ``workers`` partitions as local processes; raises InputError / PartitionError."""
     _check_writable(opts)
+    ctx: Any
     try:
         ctx = mp.get_context("fork")
     except ValueError:  # pragma: no cover - no fork (Windows): workers re-check the file
@@ -239,19 +240,19 @@ def dask_client(address: str, workers: int | None) -> Iterator[Any]:
 
     if address == "local":
         with (
-            LocalCluster(
+            LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or auto_workers(),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=":0",
                 silence_logs=logging.ERROR,
             ) as cluster,
-            Client(cluster) as client,
+            Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
             yield client
         return
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as e:
         raise InputError(f"--dask {address}: cannot reach the Dask scheduler: {e}") from None
     with client:
@@ -285,7 +286,7 @@ def run_dask(
         parts: list[Part] = []
         failures: list[tuple[int, str, str]] = []
         try:
-            for future in as_completed(list(futures)):
+            for future in as_completed(list(futures)):  # type: ignore[no-untyped-call]
                 job = futures[future]
                 try:
                     kind, value = future.result()
