@@ -65,6 +65,7 @@ def _jobs(file: Path, max_depth: int, opts: RunOptions, count: int, tmp: Path | 
             activities=str(tmp / f"activities-{k}.jsonl") if tmp is not None else None,
             want_activities=opts.activities is not None,
             cwd=os.getcwd(),
+            rows=str(tmp / f"rows-{k}.pickle") if tmp is not None else None,
         )
         for k in range(count)
     ]

@@ -15,11 +15,13 @@ import datetime as _dt
 import heapq
 import json
 import os
+import pickle
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,6 +68,7 @@ class Job:
     activities: str | None  # write this partition's sorted activities here; None: inline
     want_activities: bool
     cwd: str = ""  # the submitting process's working directory (Dask tasks run in it)
+    rows: str | None = None  # write the leads here (shared file system); None: inline
 
 
 @dataclass
@@ -74,12 +77,14 @@ class Part:
 
     index: int
     summary: RunSummary
-    rows: list[tuple[LeadKey, int, dict[str, Value]]]
+    rows: list[tuple[LeadKey, int, dict[str, Value]]]  # inline, in the serial order
     # The activity log in (time, lead) blocks: their sizes in the partition's file, or
     # the blocks themselves when there is no shared file system (Dask).
     blocks: list[tuple[tuple[str, int], int]] = field(default_factory=list)
     inline: list[tuple[tuple[str, int], bytes]] = field(default_factory=list)
     events: int = 0  # events in the events file (all partitions read the same)
+    rows_file: str | None = None  # the rows as pickled chunks, when not inline
+    order: dict[int, LeadKey] = field(default_factory=dict)  # leads with errors or waiting
 
 
 class _Selector:
@@ -163,25 +168,83 @@ def _run_job(job: Job, symbols: Symbols, activities: Path | None) -> Part:
     rows.sort(key=lambda r: r[0])
     summary.leads_after = {}
     part = Part(job.index, summary, rows, events=len(events))
+    named = {_lead_number(d) for d in summary.errors} | {w["lead"] for w in summary.waiting}
+    part.order = {i: key for key, i, _ in rows if i in named}
+    if job.rows:
+        with open(job.rows, "wb") as f:
+            for start in range(0, len(rows), _ROWS):
+                pickle.dump(rows[start : start + _ROWS], f, pickle.HIGHEST_PROTOCOL)
+        part.rows, part.rows_file = [], job.rows
     if job.want_activities and activities is not None:
-        with activities.open(encoding="utf-8") as f:
-            keyed = sorted(((activity_key(line), line) for line in f), key=lambda kl: kl[0])
-        # Blocks of lines with the same (time, lead), in order: the merge in the parent
-        # then handles a block (about one per lead and moment) rather than every line.
-        blocks: list[tuple[tuple[str, int], bytes]] = []
-        for key, line in keyed:  # the sort is stable: a lead's own order is kept
-            data = line.encode("utf-8")
-            if blocks and blocks[-1][0] == key:
-                blocks[-1] = (key, blocks[-1][1] + data)
-            else:
-                blocks.append((key, data))
         if job.activities:
-            with activities.open("wb") as f:
-                f.writelines(data for _, data in blocks)
-            part.blocks = [(key, len(data)) for key, data in blocks]
+            done = activities.with_name(activities.name + ".sorted")
+            with done.open("wb") as f:
+                for key, data in sorted_blocks(activities):
+                    f.write(data)
+                    part.blocks.append((key, len(data)))
+            os.replace(done, activities)
         else:
-            part.inline = blocks
+            part.inline = list(sorted_blocks(activities))
     return part
+
+
+_CHUNK = 100_000  # activity lines sorted in memory at once
+_ROWS = 10_000  # leads a pickled chunk of a partition's rows file
+
+
+def sorted_blocks(path: Path) -> Iterator[tuple[tuple[str, int], bytes]]:
+    """A partition's activity log in (time, lead) order, as blocks of the lines with the same
+    (time, lead): the merge in the parent then handles a block (about one per lead and
+    moment) rather than every line. Sorted in chunks of :data:`_CHUNK` lines merged from
+    temporary files, so memory does not grow with the log; every step is stable, so a
+    lead's own order is kept."""
+
+    def chunks(f: IO[str]) -> Iterator[list[tuple[tuple[str, int], str]]]:
+        while True:
+            chunk = [(activity_key(line), line) for line in islice(f, _CHUNK)]
+            if not chunk:
+                return
+            chunk.sort(key=lambda kl: kl[0])
+            yield chunk
+
+    def grouped(
+        lines: Iterator[tuple[tuple[str, int], str]],
+    ) -> Iterator[tuple[tuple[str, int], bytes]]:
+        key: tuple[str, int] | None = None
+        parts: list[str] = []
+        for k, line in lines:
+            if k != key and parts:
+                assert key is not None
+                yield key, "".join(parts).encode("utf-8")
+                parts = []
+            key = k
+            parts.append(line)
+        if parts:
+            assert key is not None
+            yield key, "".join(parts).encode("utf-8")
+
+    with path.open(encoding="utf-8") as f, ExitStack() as stack:
+        runs: list[IO[str]] = []
+        first: list[tuple[tuple[str, int], str]] = []
+        for n, chunk in enumerate(chunks(f)):
+            if n == 0:
+                first = chunk
+                continue
+            if n == 1:
+                runs.append(_spill(stack, first))
+            runs.append(_spill(stack, chunk))
+        if not runs:
+            yield from grouped(iter(first))
+            return
+        merged = heapq.merge(*runs, key=activity_key)
+        yield from grouped((activity_key(line), line) for line in merged)
+
+
+def _spill(stack: ExitStack, chunk: list[tuple[tuple[str, int], str]]) -> IO[str]:
+    run = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
+    run.writelines(line for _, line in chunk)
+    run.seek(0)
+    return run
 
 
 # ---- the merge --------------------------------------------------------------------------
@@ -207,9 +270,21 @@ def serial_streams(symbols: Symbols, opts: RunOptions, events: int) -> bool:
     )
 
 
+def _rows(part: Part) -> Iterator[tuple[LeadKey, int, dict[str, Value]]]:
+    if part.rows_file is None:
+        yield from part.rows
+        return
+    with open(part.rows_file, "rb") as f:
+        while True:
+            try:
+                yield from pickle.load(f)
+            except EOFError:
+                return
+
+
 def merged_rows(parts: list[Part]) -> Iterator[tuple[int, dict[str, Value]]]:
     """Every partition's leads in the serial run's order."""
-    for _key, lead_id, fields in heapq.merge(*(p.rows for p in parts), key=lambda r: r[0]):
+    for _key, lead_id, fields in heapq.merge(*map(_rows, parts), key=lambda r: r[0]):
         yield lead_id, fields
 
 
@@ -270,7 +345,7 @@ def merge_summaries(parts: list[Part], start: str) -> RunSummary:
         merged.errors += s.errors
         merged.waiting += s.waiting
         merged.end = max(merged.end, s.end)
-        order.update((lead_id, key) for key, lead_id, _ in p.rows)
+        order.update(p.order)
     last: LeadKey = (2, 0, 0)
     merged.errors.sort(key=lambda d: order.get(_lead_number(d), last))
     merged.waiting.sort(key=lambda w: (w["until"], order.get(w["lead"], last)))

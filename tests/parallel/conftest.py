@@ -1,4 +1,5 @@
-"""One Dask LocalCluster for the whole session (starting one costs seconds)."""
+"""One Dask LocalCluster for the suite (starting one costs seconds). Module-scoped, not
+session-scoped: its monitor threads read /proc, which later suites sandbox."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dask_address() -> Iterator[str]:
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(
