@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -188,63 +187,43 @@ def _run_job(job: Job, symbols: Symbols, activities: Path | None) -> Part:
     return part
 
 
-_CHUNK = 100_000  # activity lines sorted in memory at once
 _ROWS = 10_000  # leads a pickled chunk of a partition's rows file
 
 
+def _block_key(line: bytes) -> tuple[bytes | None, tuple[str, int]]:
+    """The prefix that every line of a (time, lead) block starts with (``{"lead": 7,
+    "time": "..."``; None when the line is not in the log's own layout) and the key."""
+    if line.startswith(b'{"lead": '):
+        comma = line.find(b",", 9)
+        if line.startswith(b', "time": "', comma):
+            end = line.find(b'"', comma + 11)
+            if end > 0:
+                return line[: end + 1], (line[comma + 11 : end].decode(), int(line[9:comma]))
+    return None, activity_key(line.decode("utf-8"))
+
+
 def sorted_blocks(path: Path) -> Iterator[tuple[tuple[str, int], bytes]]:
-    """A partition's activity log in (time, lead) order, as blocks of the lines with the same
-    (time, lead): the merge in the parent then handles a block (about one per lead and
-    moment) rather than every line. Sorted in chunks of :data:`_CHUNK` lines merged from
-    temporary files, so memory does not grow with the log; every step is stable, so a
-    lead's own order is kept."""
-
-    def chunks(f: IO[str]) -> Iterator[list[tuple[tuple[str, int], str]]]:
-        while True:
-            chunk = [(activity_key(line), line) for line in islice(f, _CHUNK)]
-            if not chunk:
-                return
-            chunk.sort(key=lambda kl: kl[0])
-            yield chunk
-
-    def grouped(
-        lines: Iterator[tuple[tuple[str, int], str]],
-    ) -> Iterator[tuple[tuple[str, int], bytes]]:
-        key: tuple[str, int] | None = None
-        parts: list[str] = []
-        for k, line in lines:
-            if k != key and parts:
-                assert key is not None
-                yield key, "".join(parts).encode("utf-8")
-                parts = []
-            key = k
-            parts.append(line)
-        if parts:
-            assert key is not None
-            yield key, "".join(parts).encode("utf-8")
-
-    with path.open(encoding="utf-8") as f, ExitStack() as stack:
-        runs: list[IO[str]] = []
-        first: list[tuple[tuple[str, int], str]] = []
-        for n, chunk in enumerate(chunks(f)):
-            if n == 0:
-                first = chunk
-                continue
-            if n == 1:
-                runs.append(_spill(stack, first))
-            runs.append(_spill(stack, chunk))
-        if not runs:
-            yield from grouped(iter(first))
-            return
-        merged = heapq.merge(*runs, key=activity_key)
-        yield from grouped((activity_key(line), line) for line in merged)
-
-
-def _spill(stack: ExitStack, chunk: list[tuple[tuple[str, int], str]]) -> IO[str]:
-    run = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))  # noqa: SIM115
-    run.writelines(line for _, line in chunk)
-    run.seek(0)
-    return run
+    """A partition's activity log in (time, lead) order, as blocks of consecutive lines
+    with the same (time, lead): the merge in the parent then handles a block (about one
+    per lead and moment) rather than every line. Only an index of the blocks (key, offset,
+    size) is sorted, stably, so a lead's own order is kept and memory holds no lines; a
+    log already in order (a batch without waits, ids ascending) is read straight through."""
+    index: list[tuple[tuple[str, int], int, int]] = []
+    with path.open("rb") as f:
+        prefix: bytes | None = None
+        offset = 0
+        for line in f:
+            if prefix is None or not line.startswith(prefix):
+                prefix, key = _block_key(line)
+                index.append((key, offset, 0))
+            key, start, size = index[-1]
+            index[-1] = (key, start, size + len(line))
+            offset += len(line)
+        if any(index[n][0] > index[n + 1][0] for n in range(len(index) - 1)):
+            index.sort(key=lambda block: block[0])
+        for key, start, size in index:
+            f.seek(start)
+            yield key, f.read(size)
 
 
 # ---- the merge --------------------------------------------------------------------------
@@ -303,13 +282,15 @@ def write_out(
 def merge_activities(parts: list[Part], files: list[Path] | None, out: Path) -> None:
     """The partitions' activity lines by (time, lead id, order within the lead)."""
 
-    def from_file(k: int, part: Part, f: IO[bytes]) -> Iterator[tuple[tuple[str, int], int, bytes]]:
-        for key, size in part.blocks:
-            yield key, k, f.read(size)
+    Block = tuple[tuple[str, int], int, int, bytes]
 
-    def inline(k: int, part: Part) -> Iterator[tuple[tuple[str, int], int, bytes]]:
-        for key, data in part.inline:
-            yield key, k, data
+    def from_file(k: int, part: Part, f: IO[bytes]) -> Iterator[Block]:
+        for n, (key, size) in enumerate(part.blocks):
+            yield key, k, n, f.read(size)
+
+    def inline(k: int, part: Part) -> Iterator[Block]:
+        for n, (key, data) in enumerate(part.inline):
+            yield key, k, n, data
 
     with ExitStack() as stack:
         sink = stack.enter_context(out.open("wb"))
@@ -318,9 +299,9 @@ def merge_activities(parts: list[Part], files: list[Path] | None, out: Path) -> 
             sources = [from_file(k, p, handles[p.index]) for k, p in enumerate(parts)]
         else:
             sources = [inline(k, p) for k, p in enumerate(parts)]
-        # (time, lead) never repeats across partitions (a lead is in one): the partition
-        # number decides nothing and the data is never compared.
-        sink.writelines(data for _, _, data in heapq.merge(*sources))
+        # (time, lead) never repeats across partitions (a lead is in one); within one,
+        # the block number keeps the partition's order and the data is never compared.
+        sink.writelines(data for _, _, _, data in heapq.merge(*sources))
 
 
 def _lead_number(d: Diagnostic) -> int:
