@@ -48,6 +48,14 @@ class Sample:
     cpu: float
     parent_mb: float  # the camp process's own peak RSS
     worker_mb: float  # the largest descendant's peak RSS (0: no workers)
+    worker_cpu: float = 0.0  # the busiest descendant's CPU seconds (polled: <= 0.2 s short)
+    parent_cpu: float = 0.0  # the camp process's own CPU seconds (tree minus descendants)
+
+    @property
+    def critical(self) -> float:
+        """CPU seconds on the critical path: the parent plus its busiest worker, the wall
+        time a machine with a free core per worker would take (start-up aside)."""
+        return self.parent_cpu + self.worker_cpu
 
 
 def _descendants(pid: int) -> list[int]:
@@ -77,11 +85,23 @@ def _hwm_mb(pid: int) -> float:
     return 0.0
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
 def run_child(cmd: list[str]) -> Sample:
     with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
         began = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         peaks: dict[int, float] = {}
+        cpus: dict[int, float] = {}
         parent = 0.0
         while True:
             done, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -90,6 +110,7 @@ def run_child(cmd: list[str]) -> Sample:
             parent = max(parent, _hwm_mb(proc.pid))
             for child in _descendants(proc.pid):
                 peaks[child] = max(peaks.get(child, 0.0), _hwm_mb(child))
+                cpus[child] = max(cpus.get(child, 0.0), _cpu_s(child))
             time.sleep(0.2)
         wall = time.perf_counter() - began
         code = os.waitstatus_to_exitcode(status)
@@ -98,7 +119,15 @@ def run_child(cmd: list[str]) -> Sample:
             sys.exit(f"parallel_bench: {' '.join(cmd)} exited {code}\n{err.read()[-4000:]}")
     # The process tree's CPU: wait4 includes the children it waited for.
     parent = max(parent, usage.ru_maxrss / 1024 if not peaks else parent)
-    return Sample(wall, usage.ru_utime + usage.ru_stime, parent, max(peaks.values(), default=0))
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(
+        wall,
+        cpu,
+        parent,
+        max(peaks.values(), default=0),
+        max(cpus.values(), default=0.0),
+        cpu - sum(cpus.values()),
+    )
 
 
 def digest(path: Path, sort: bool = False) -> str:
@@ -151,7 +180,9 @@ def main() -> None:
             print(
                 f"  round {r + 1} {mode:<11} wall {s.wall:7.1f} s  cpu {s.cpu:7.1f} s  "
                 f"{args.leads / s.wall:7,.0f} leads/s  parent {s.parent_mb:5.0f} MiB  "
-                f"worker {s.worker_mb:5.0f} MiB  (load {os.getloadavg()[0]:.2f})",
+                f"worker {s.worker_mb:5.0f} MiB  critical-path cpu {s.critical:6.1f} s "
+                f"(parent {s.parent_cpu:.1f} + busiest worker {s.worker_cpu:.1f})  "
+                f"(load {os.getloadavg()[0]:.2f})",
                 flush=True,
             )
             out.unlink()
@@ -173,6 +204,12 @@ def main() -> None:
         print(
             f"  projected 5,000,000 leads on 16 workers at this machine's per-worker rate "
             f"and 2-worker efficiency: {hours * 60:.0f} min"
+        )
+    if "workers 1" in wall and "workers 2" in wall:
+        crit = {m: statistics.median(s.critical for s in samples[m]) for m in modes}
+        print(
+            f"  critical-path CPU speed-up workers 1 / workers 2: "
+            f"{crit['workers 1'] / crit['workers 2']:.2f}x (what a free core per worker would give)"
         )
     if "serial" in wall and "workers 2" in wall:
         print(f"  speed-up serial / workers 2: {wall['serial'] / wall['workers 2']:.2f}x")
