@@ -117,8 +117,8 @@ def run_child(cmd: list[str]) -> Sample:
         if code != 0:
             err.seek(0)
             sys.exit(f"parallel_bench: {' '.join(cmd)} exited {code}\n{err.read()[-4000:]}")
-    # The process tree's CPU: wait4 includes the children it waited for.
-    parent = max(parent, usage.ru_maxrss / 1024 if not peaks else parent)
+    # The process tree's CPU: wait4 includes the children it waited for. Its ru_maxrss
+    # is not used: a forked child inherits the bench's own high-water mark.
     cpu = usage.ru_utime + usage.ru_stime
     return Sample(
         wall,
