@@ -34,6 +34,7 @@ from camp.parallel.partition import (
     run_job,
     write_out,
 )
+from camp.runtime.leadio import file_format
 from camp.runtime.run import RunOptions, RunSummary, output_columns
 
 
@@ -66,6 +67,7 @@ def _jobs(file: Path, max_depth: int, opts: RunOptions, count: int, tmp: Path | 
             want_activities=opts.activities is not None,
             cwd=os.getcwd(),
             rows=str(tmp / f"rows-{k}.pickle") if tmp is not None else None,
+            csv_cells=opts.out is not None and file_format(opts.out) == "csv",
         )
         for k in range(count)
     ]
