@@ -176,6 +176,16 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     type=click.Path(path_type=Path),
     help="Write an HTML report of the run (charts, funnels, the graph) to this file.",
 )
+@click.option(
+    "--workers",
+    help="Split the run by lead over N local processes ('auto': one per core).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Run the partitions on a Dask cluster ('local': start a LocalCluster).",
+)
 def run(
     file: Path,
     campaign: str | None,
@@ -193,7 +203,9 @@ def run(
     max_cascade: int,
     resume: bool,
     batch_size: int,
-    report: Path | None = None,
+    report: Path | None,
+    workers: str | None,
+    dask_address: str | None,
 ) -> None:
     """Run the campaigns of FILE over lead data and report what they did.
 
@@ -206,6 +218,16 @@ def run(
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
+    if (workers is not None or dask_address is not None) and db is not None:
+        fail_input(
+            "--workers/--dask with --db: a workspace run commits through its single writer "
+            "and is not partitioned yet; run it without --workers/--dask (see docs/parallel.md)"
+        )
+    if (workers is not None or dask_address is not None) and report is not None:
+        fail_input(
+            "--report with --workers/--dask: the report's counts are kept in one process; "
+            "run the report without --workers/--dask (see docs/parallel.md)"
+        )
     if db is not None:
         _run_workspace(
             file,
@@ -257,7 +279,12 @@ def run(
         collector = start_report(report)
         opts.consumers.append(collector.add)
     try:
-        summary = execute(result.symbols, opts)
+        if workers is not None or dask_address is not None:
+            from camp.parallel.cli import run_partitioned
+
+            summary = run_partitioned(file, result.symbols, opts, workers, dask_address, max_depth)
+        else:
+            summary = execute(result.symbols, opts)
     except InputError as e:
         fail_input(str(e))
     if opts.progress is not None:

@@ -23,6 +23,7 @@ from camp.grammar import ast as A
 from camp.runtime.calendar import recurring
 from camp.runtime.evaluator import Interpreter, Limits
 from camp.runtime.leadio import (
+    IdSet,
     Typer,
     json_text,
     read_events,
@@ -48,6 +49,10 @@ class RunOptions:
     keep_activities: bool = False
     progress: Callable[[int], None] | None = None
     consumers: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)  # --report
+    # Partitioned runs (camp.parallel): called as select(lead_id, row) for every lead of
+    # the file in order (row from 1) and for every created or event lead (row 0); the run
+    # keeps the leads, created leads and events whose lead it returns True for.
+    select: Callable[[int, int], bool] | None = None
 
 
 @dataclass
@@ -310,11 +315,33 @@ def _run_world(
     columns: list[str],
 ) -> None:
     leads: dict[int, Lead] = {}
+    select = opts.select
+    others = IdSet()  # partitioned: the file's leads another partition runs
+    top = 0
     if opts.leads is not None:
-        for raw in read_leads(opts.leads, interp.symbols):
-            leads[raw.id] = Lead(raw.id, raw.fields)
+        for row, raw in enumerate(read_leads(opts.leads, interp.symbols), start=1):
+            if select is None or select(raw.id, row):
+                leads[raw.id] = Lead(raw.id, raw.fields)
+            else:
+                others.add(raw.id)
+            top = max(top, raw.id)
     typer = Typer(interp.symbols)
-    created = created_leads(events, typer, leads.__contains__, max(leads, default=0) + 1)
+    if select is None:
+        created = created_leads(events, typer, leads.__contains__, max(leads, default=0) + 1)
+    else:
+        # Checked against every lead of the file, as a serial run does; then narrowed.
+        created = created_leads(events, typer, lambda i: i in leads or i in others, max(top, 0) + 1)
+        created = {i: c for i, c in created.items() if select(i, 0)}
+        mine = {id(e) for e, _ in created.values()}
+        events = [
+            ev
+            for ev in events
+            if (
+                id(ev) in mine
+                if ev.type == "created"
+                else ev.lead is not None and select(ev.lead, 0)
+            )
+        ]
     scheduler = Scheduler(interp, leads)
     if target is not None:
         trigger = _trigger_for(target)

@@ -1,0 +1,1 @@
+"""Partitioned runs: ``camp run --workers N`` and ``--dask ADDRESS`` (tooling spec §5)."""
