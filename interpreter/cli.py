@@ -165,6 +165,14 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     help="With --db: finish the workspace's interrupted run (with that run's options).",
 )
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, hidden=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["compiled", "tree"]),
+    default="compiled",
+    show_default=True,
+    help="compiled: the program as Python code (falls back to tree for what it does not cover);"
+    " tree: the tree-walking reference evaluator.",
+)
 def run(
     file: Path,
     campaign: str | None,
@@ -182,6 +190,7 @@ def run(
     max_cascade: int,
     resume: bool,
     batch_size: int,
+    engine: str,
 ) -> None:
     """Run the campaigns of FILE over lead data and report what they did.
 
@@ -234,6 +243,7 @@ def run(
         activities=activities,
         limits=Limits(max_steps, max_cascade),
         trace=(lambda line: click.echo(line, err=True)) if trace else None,
+        engine=engine,
     )
     if _use_color(sys.stderr) and not trace:
         opts.progress = _progress

@@ -10,7 +10,7 @@ import csv
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import BUILTIN_FIELDS, Symbols
-from camp.runtime.values import to_json
+from camp.runtime.values import format_number, to_json
 from camp.types import Type, Value
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
@@ -40,6 +40,7 @@ class Typer:
     def __init__(self, symbols: Symbols) -> None:
         self.types = {n: f.type for n, f in symbols.fields.items()} if symbols.closed else {}
         self.defaults = {n: f.default for n, f in symbols.fields.items() if f.default is not None}
+        self._readers: dict[tuple[str, bool], Callable[[Any, str], Value]] = {}
 
     @classmethod
     def by_look(cls) -> Typer:
@@ -47,7 +48,34 @@ class Typer:
         typer = cls.__new__(cls)
         typer.types = {}
         typer.defaults = {f.name: f.default for f in BUILTIN_FIELDS if f.default is not None}
+        typer._readers = {}
         return typer
+
+    def column_reader(self, name: str, text: bool) -> Callable[[Any, str], Value]:
+        """``cell`` for one column, specialised once by the column's type: text and number
+        cells (nearly all of them) skip the generic path."""
+        wanted = self.types.get(name)
+        cell = self.cell
+        if wanted is Type.TEXT:
+
+            def text_cell(raw: Any, where: str) -> Value:
+                if type(raw) is str:
+                    return raw if raw != "" else None
+                return cell(name, raw, where, text)
+
+            return text_cell
+        if wanted is Type.NUMBER:
+
+            def number_cell(raw: Any, where: str) -> Value:
+                if type(raw) is str and raw != "":
+                    try:
+                        return Decimal(raw.strip())
+                    except (ValueError, InvalidOperation):
+                        pass  # cell() raises the error
+                return cell(name, raw, where, text)
+
+            return number_cell
+        return lambda raw, where: cell(name, raw, where, text)
 
     def cell(self, name: str, raw: Any, where: str, text: bool = True) -> Value:
         """One value: ``text`` cells (CSV) are typed by their look without a schema;
@@ -108,10 +136,14 @@ class Typer:
 
     def lead_fields(self, row: dict[str, Any], where: str, text: bool = True) -> dict[str, Value]:
         fields: dict[str, Value] = {}
+        readers = self._readers
         for name, raw in row.items():
             if name == "id":
                 continue
-            fields[name] = self.cell(name, raw, where, text)
+            read = readers.get((name, text))
+            if read is None:
+                read = readers[name, text] = self.column_reader(name, text)
+            fields[name] = read(raw, where)
         for name, default in self.defaults.items():
             if fields.get(name) is None:
                 fields[name] = default
@@ -250,9 +282,14 @@ def read_events(path: Path) -> list[Event]:
 
 
 def write_leads(
-    path: Path, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]
+    path: Path,
+    leads: Iterator[tuple[int, dict[str, Value]]],
+    columns: list[str],
+    types: dict[str, Type] | None = None,
 ) -> int:
-    """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
+    """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count.
+    ``types`` (the schema's, if any) picks each CSV column's formatter once."""
+    types = types or {}
     fmt = file_format(path)
     count = 0
     try:
@@ -268,7 +305,9 @@ def write_leads(
                     header = ["id", *columns, *extra]
                     writer = csv.writer(out)
                     writer.writerow(header)
-                row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
+                    cells = [(c, _column_cell(types.get(c))) for c in header[1:]]
+                get = fields.get
+                row = [lead_id, *[cell(get(c)) for c, cell in cells]]
                 writer.writerow(row)
                 count += 1
             if writer is None:
@@ -294,10 +333,25 @@ def _cell(value: Value) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(value, Decimal):
-        from camp.runtime.values import format_number
-
         return format_number(value)
     return v
+
+
+def _text_cell(value: Value) -> Any:
+    return value if type(value) is str else _cell(value)
+
+
+def _number_cell(value: Value) -> Any:
+    return format_number(value) if type(value) is Decimal else _cell(value)
+
+
+def _column_cell(wanted: Type | None) -> Callable[[Value], Any]:
+    """A CSV column's formatter: exact-type fast paths, else the generic ``_cell``."""
+    if wanted is Type.TEXT:
+        return _text_cell
+    if wanted is Type.NUMBER:
+        return _number_cell
+    return _cell
 
 
 def _record(lead_id: int, fields: dict[str, Value], columns: list[str]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from camp.grammar import ast as A
 from camp.runtime.evaluator import Interpreter, Limits
 from camp.runtime.leadio import Typer, read_events, read_leads, write_leads
 from camp.runtime.scheduler import Item, Scheduler
-from camp.runtime.world import ActivityLog, Lead
+from camp.runtime.world import ActivityLog, ActivitySink, Lead
 
 
 @dataclass
@@ -38,6 +38,12 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     keep_activities: bool = False
     progress: Callable[[int], None] | None = None
+    # "compiled" (the default: camp.runtime.compile, when it covers the program and
+    # nothing needs the tree-walker, e.g. --trace) or "tree".
+    engine: str = "compiled"
+    # Consumers of the activity records besides --activities / keep_activities (e.g. a
+    # report); see activity_log().
+    activity_sinks: list[ActivitySink] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +60,7 @@ class RunSummary:
     leads_after: dict[int, Lead] = field(default_factory=dict)
     start: str = ""
     end: str = ""
+    engine: str = "tree"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +81,7 @@ class RunSummary:
             ],
             "waiting": self.waiting,
             "clock": {"start": self.start, "end": self.end},
+            "engine": self.engine,
         }
 
 
@@ -141,10 +149,16 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
             stream = opts.activities.open("w", encoding="utf-8")
         except OSError as e:
             raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
-    log = ActivityLog(stream, keep=opts.keep_activities)
+    log = activity_log(opts, stream)
     interp = Interpreter(symbols, log, opts.start, opts.limits, opts.trace)
-    columns = output_columns(symbols, opts)
     summary = RunSummary(start=opts.start.isoformat(timespec="seconds"))
+    if opts.engine == "compiled" and opts.trace is None:
+        from camp.runtime.compile import compile_program
+
+        interp.compiled = compile_program(interp)
+        if interp.compiled is not None:
+            summary.engine = "compiled"
+    columns = output_columns(symbols, opts)
     try:
         streaming = (
             target is not None
@@ -170,6 +184,14 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     summary.activity_log = log.items
     summary.end = interp.now.isoformat(timespec="seconds")
     return summary
+
+
+def activity_log(opts: RunOptions, stream: IO[str] | None) -> ActivityLog:
+    """The one place that decides who consumes activity records: the --activities
+    stream, the in-memory list (tests, the REPL) and ``opts.activity_sinks``. With none,
+    the log only counts (no record is built). Triggers need no records: their events
+    are raised by the steps themselves."""
+    return ActivityLog(stream, keep=opts.keep_activities, sinks=opts.activity_sinks)
 
 
 def _created_id(ev: Any, default: int) -> int:
@@ -264,7 +286,7 @@ def _run_streaming(
         summary.leads = 0
     else:
         assert opts.out is not None
-        write_leads(opts.out, processed(), columns)
+        write_leads(opts.out, processed(), columns, Typer(interp.symbols).types)
     summary.flows = scheduler.stats.flows
     summary.errors = scheduler.stats.errors
 
@@ -331,4 +353,9 @@ def _run_world(
     if opts.out is not None:
         seen = list(dict.fromkeys(k for lead in leads.values() for k in lead.fields))
         everything = list(dict.fromkeys([*columns, *seen]))
-        write_leads(opts.out, ((lead.id, lead.fields) for lead in leads.values()), everything)
+        write_leads(
+            opts.out,
+            ((lead.id, lead.fields) for lead in leads.values()),
+            everything,
+            typer.types,
+        )
