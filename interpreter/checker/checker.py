@@ -7,7 +7,6 @@ position) and the :class:`~camp.checker.symbols.Symbols` tables.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -38,6 +37,8 @@ class CheckResult:
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    import difflib  # only when a name is unknown (start-up)
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
