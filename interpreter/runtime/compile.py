@@ -72,6 +72,48 @@ _EXACT: dict[Type, str] = {
 }
 
 
+# Operands that raise no error without a span (and set no ``_o``).
+_PURE = (A.Literal, A.FieldRef, A.TokenRef)
+
+
+def _pure(e: A.Expr) -> bool:
+    if isinstance(e, _PURE):
+        return True
+    if isinstance(e, A.Str):
+        return e.is_plain
+    if isinstance(e, A.ListExpr):
+        return all(
+            isinstance(i, A.Literal) or (isinstance(i, A.Str) and i.is_plain) for i in e.items
+        )
+    return False
+
+
+def _tracked_expr(e: A.Expr) -> bool:
+    """Every error without a span that ``e`` can raise comes from one of its operators,
+    each with pure operands: then the step's handler may take the span from ``_o``."""
+    if _pure(e):
+        return True
+    if isinstance(e, A.Binary):
+        if e.op is A.BinOp.AND or e.op is A.BinOp.OR:  # _cond raises with a span
+            return _tracked_expr(e.left) and _tracked_expr(e.right)
+        return _pure(e.left) and _pure(e.right)
+    if isinstance(e, A.Not):
+        return _tracked_expr(e.operand)
+    if isinstance(e, A.IsEmpty):
+        return _pure(e.value)
+    return False  # functions, negation, between, tokens in text, ...: through _op
+
+
+def _trackable(s: A.Step) -> bool:
+    """Steps whose own expressions are evaluated once, in the step, with every operator
+    tracked (a retry's 'until' is not: its error is kept and raised later)."""
+    if isinstance(s, A.If):
+        return all(_tracked_expr(cond) for cond, _ in s.branches)
+    if isinstance(s, A.Set):
+        return s.op != "-=" and _tracked_expr(s.value)
+    return False
+
+
 class Unsupported(Exception):
     """A node the compiler has no rule for: the program runs on the tree-walker."""
 
@@ -188,6 +230,7 @@ class _Generator:
         self.lines: list[str] = []
         self.counter = 0
         self.record = not interp.log.counting_only
+        self.track = False  # the step being compiled names its operators in _o
 
     # ---- plumbing ---------------------------------------------------------------------
 
@@ -237,8 +280,10 @@ class _Generator:
     def block(self, steps: tuple[A.Step, ...], c: CampaignInfo, depth: int) -> None:
         if not steps:
             self.emit(depth, "pass")
+        outer = self.track
         for step in steps:
             self.step(step, c, depth)
+        self.track = outer
 
     def step(self, s: A.Step, c: CampaignInfo, depth: int) -> None:
         kind = type(s)
@@ -251,6 +296,12 @@ class _Generator:
         self.emit(depth, "lead.steps += 1")
         self.emit(depth, "if lead.steps > max_steps:")
         self.emit(depth + 1, f"raise _too_many(frame, lead, {node})")
+        # Tracked steps name the operator that may raise in ``_o`` instead of calling
+        # it through ``_op`` (see _trackable).
+        self.track = _trackable(s)
+        if self.track:
+            self.emit(depth, "_o = None")
+        tracked = self.track
         self.emit(depth, "try:")
         inner = depth + 1
         if kind in _DELEGATED:
@@ -266,7 +317,10 @@ class _Generator:
             self.retry_step(s, c, inner)
         self.emit(depth, "except CampaignError as err:")
         self.emit(depth + 1, "if err.span is None:")
-        self.emit(depth + 2, f"err.span = {node}.span")
+        if tracked:
+            self.emit(depth + 2, f"err.span = _o if _o is not None else {node}.span")
+        else:
+            self.emit(depth + 2, f"err.span = {node}.span")
         self.emit(depth + 1, "raise")
 
     def set_step(self, s: A.Set, node: str, c: CampaignInfo, d: int) -> None:
@@ -431,6 +485,10 @@ class _Generator:
                 return f"({self.cond(e.left)} {word} {self.cond(e.right)})"
             fn = self.const(_BINARY[e.op], "op")
             node = self.const(e, "e")
+            if self.track:
+                # Operands are pure here: setting _o before them equals setting it after.
+                span = self.const(e.op_span, "sp")
+                return f"((_o := {span}) and {fn}({self.expr(e.left)}, {self.expr(e.right)}))"
             return f"_op({fn}, {self.expr(e.left)}, {self.expr(e.right)}, {node}.op_span)"
         if isinstance(e, A.Between):
             return f"V.between({self.expr(e.value)}, {self.expr(e.low)}, {self.expr(e.high)})"
