@@ -7,11 +7,11 @@ interpreter work on these nodes only.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Union
 
+from camp.grammar.node import dataclass  # a cheap @node under dataclass's spelling
 from camp.grammar.span import Span
 
 __all__ = [

@@ -10,12 +10,12 @@ and the AST cannot drift apart silently.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.grammar.node import replace
 from camp.grammar.span import Span
 from lark import Token, Tree
 

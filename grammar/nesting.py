@@ -9,7 +9,6 @@ past the limit, so no tool ever meets a Python ``RecursionError``.
 from __future__ import annotations
 
 import functools
-from dataclasses import fields, is_dataclass
 from typing import Any
 
 from camp.grammar.span import Span
@@ -22,10 +21,9 @@ _LEAVES = (str, int, bool, Span)
 @functools.cache
 def _child_slots(cls: type) -> tuple[str, ...]:
     """The attributes of an AST class that may hold other nodes."""
+    names: tuple[str, ...] = getattr(cls, "__node_fields__", ())
     return tuple(
-        f.name
-        for f in fields(cls)
-        if f.name != "span" and not f.name.endswith(("_span", "_spans")) and f.name != "file"
+        n for n in names if n != "span" and not n.endswith(("_span", "_spans")) and n != "file"
     )
 
 
@@ -40,7 +38,7 @@ def too_deep(node: Any, limit: int = MAX_NESTING) -> Span | None:
                 if not isinstance(item, _LEAVES):
                     push((item, depth))
             continue
-        if not is_dataclass(obj) or isinstance(obj, type):
+        if isinstance(obj, type) or not hasattr(obj, "__node_fields__"):
             continue
         depth += 1
         if depth > limit:

@@ -94,6 +94,13 @@ def build_lark(*, strict: bool = True, cache: bool = True) -> Lark:
 @functools.lru_cache(maxsize=1)
 def grammar() -> Grammar:
     """The process-wide grammar, built once (and cached on disk between processes)."""
+    from camp.grammar.cache import load_or_build
+
+    return load_or_build(grammar_text(), build_grammar)
+
+
+def build_grammar() -> Grammar:
+    """The grammar analysed afresh (:func:`grammar` keeps it in a cache file)."""
     lark = build_lark()
     display: dict[str, str] = dict(_NAMED_TERMINALS)
     keywords: dict[str, str] = {}

@@ -186,6 +186,14 @@ def parse_when(text: str, option: str, start: Any = None) -> Any:
     metavar="ADDRESS",
     help="Run the partitions on a Dask cluster ('local': start a LocalCluster).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["compiled", "tree"]),
+    default="compiled",
+    show_default=True,
+    help="compiled: the program as Python code (falls back to tree for what it does not cover);"
+    " tree: the tree-walking reference evaluator.",
+)
 def run(
     file: Path,
     campaign: str | None,
@@ -206,6 +214,7 @@ def run(
     report: Path | None,
     workers: str | None,
     dask_address: str | None,
+    engine: str,
 ) -> None:
     """Run the campaigns of FILE over lead data and report what they did.
 
@@ -269,6 +278,7 @@ def run(
         activities=activities,
         limits=Limits(max_steps, max_cascade),
         trace=(lambda line: click.echo(line, err=True)) if trace else None,
+        engine=engine,
     )
     if _use_color(sys.stderr) and not trace:
         opts.progress = _progress
@@ -277,7 +287,7 @@ def run(
         from camp.pictures.cli import start_report
 
         collector = start_report(report)
-        opts.consumers.append(collector.add)
+        opts.activity_sinks.append(collector.add)
     try:
         if workers is not None or dask_address is not None:
             from camp.parallel.cli import run_partitioned

@@ -7,7 +7,6 @@ Both render in the formats of the language reference (spec §6).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -159,4 +158,6 @@ def to_json_report(diagnostics: Iterable[Diagnostic]) -> str:
     """The ``camp check --format json`` document (spec §7)."""
     items = list(diagnostics)
     result = "FAIL" if any(d.is_error for d in items) else "OK"
+    import json  # only for --format json (start-up)
+
     return json.dumps({"result": result, "diagnostics": [d.to_json() for d in items]}, indent=2)

@@ -7,12 +7,12 @@ counted in characters, ``end_column`` exclusive.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from camp.grammar import ast as A
+from camp.grammar.node import field_names, is_node
 from camp.grammar.span import Span
 
 # kinds of named things
@@ -172,16 +172,16 @@ class _Builder:
             for x in node:
                 self.walk_nodes(x, out)
             return
-        if not dataclasses.is_dataclass(node):
+        if not is_node(node):
             return
         span = getattr(node, "span", None)
         if isinstance(span, Span):
             out.append((span, node))
-        for f in dataclasses.fields(node):
-            if f.name in ("span", "name_span", "target_span", "op_span", "times_span"):
+        for f in field_names(node):
+            if f in ("span", "name_span", "target_span", "op_span", "times_span"):
                 continue
-            value = getattr(node, f.name)
-            if isinstance(value, tuple) or dataclasses.is_dataclass(value):
+            value = getattr(node, f)
+            if isinstance(value, tuple) or is_node(value):
                 self.walk_nodes(value, out)
 
     def campaign(self, c: A.Campaign) -> None:
@@ -216,10 +216,10 @@ class _Builder:
             and isinstance(node.argument, A.Str)
         ):
             self.add(PROGRAM, node.argument.plain, self.quoted(node.argument), False)
-        if dataclasses.is_dataclass(node):
-            for f in dataclasses.fields(node):
-                value = getattr(node, f.name)
-                if isinstance(value, tuple) or dataclasses.is_dataclass(value):
+        if is_node(node):
+            for f in field_names(node):
+                value = getattr(node, f)
+                if isinstance(value, tuple) or is_node(value):
                     self.walk(value, program)
 
     def strings(self, s: A.Str, program: str | None) -> None:
@@ -251,10 +251,10 @@ def walk_all(node: object) -> Iterator[object]:
         for x in node:
             yield from walk_all(x)
         return
-    if not dataclasses.is_dataclass(node):
+    if not is_node(node):
         return
     yield node
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, tuple) or dataclasses.is_dataclass(value):
+    for f in field_names(node):
+        value = getattr(node, f)
+        if isinstance(value, tuple) or is_node(value):
             yield from walk_all(value)

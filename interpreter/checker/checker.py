@@ -7,7 +7,6 @@ position) and the :class:`~camp.checker.symbols.Symbols` tables.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -40,6 +39,8 @@ class CheckResult:
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    import difflib  # only when a name is unknown (start-up)
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
@@ -787,6 +788,8 @@ class Checker:
             return  # a name with tokens is known at run time only
         name = e.name.plain
         if e.kind == "list":
+            import difflib  # lazily: start-up time
+
             known = self.list_names()
             close = difflib.get_close_matches(name.casefold(), list(known), n=1, cutoff=0.6)
             if name.casefold() not in known and close:

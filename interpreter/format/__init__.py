@@ -11,12 +11,12 @@ program that means something else.
 from __future__ import annotations
 
 import re
-from dataclasses import fields, is_dataclass
 from typing import Any
 
 from camp.diagnostics import Diagnostic
 from camp.format.printer import FormatterBug, Printer, Source
 from camp.format.scan import scan
+from camp.grammar.node import field_names, is_node
 from camp.grammar.parser import parse
 from camp.grammar.span import Span
 
@@ -86,8 +86,8 @@ def shape(node: Any) -> Any:
     """A node as nested tuples without its spans, for comparing ASTs."""
     if isinstance(node, Span):
         return None
-    if is_dataclass(node) and not isinstance(node, type):
-        return (type(node).__name__, *(shape(getattr(node, f.name)) for f in fields(node)))
+    if is_node(node):
+        return (type(node).__name__, *(shape(getattr(node, f)) for f in field_names(node)))
     if isinstance(node, (tuple, list)):
         return tuple(shape(x) for x in node)
     return node

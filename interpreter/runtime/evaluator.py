@@ -156,6 +156,8 @@ class Interpreter:
         self.regex_timeout = regex_timeout
         self.scheduler: Scheduler | None = None
         self.cascade = 0  # trigger-cascade depth of the flow being run
+        # Campaign name -> its compiled function (camp.runtime.compile), when compiled.
+        self.compiled: dict[str, Callable[[Frame, Lead], None]] | None = None
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
         # Built-in flags that read as their default (false) on a lead without a value.

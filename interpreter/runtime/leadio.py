@@ -11,7 +11,7 @@ import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import BUILTIN_FIELDS, Symbols
-from camp.runtime.values import EXPONENT_LIMIT, PRECISION, number_fits, to_json
+from camp.runtime.values import EXPONENT_LIMIT, PRECISION, format_number, number_fits, to_json
 from camp.types import Type, Value
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
@@ -58,6 +58,7 @@ class Typer:
             for n, f in symbols.fields.items()
             if f.default is not None and not f.implicit
         }
+        self._readers: dict[tuple[str, bool], Callable[[Any, str], Value]] = {}
 
     @classmethod
     def by_look(cls) -> Typer:
@@ -67,7 +68,42 @@ class Typer:
         typer.defaults = {
             f.name: f.default for f in BUILTIN_FIELDS if f.default is not None and not f.implicit
         }
+        typer._readers = {}
         return typer
+
+    def column_reader(self, name: str, text: bool) -> Callable[[Any, str], Value]:
+        """``cell`` for one column, specialised once by the column's type: text and number
+        cells (nearly all of them) skip the generic path."""
+        wanted = self.types.get(name)
+        cell = self.cell
+        if wanted is Type.TEXT:
+
+            def text_cell(raw: Any, where: str) -> Value:
+                if type(raw) is str:
+                    return raw if raw != "" else None
+                return cell(name, raw, where, text)
+
+            return text_cell
+        if wanted is Type.NUMBER:
+
+            def number_cell(raw: Any, where: str) -> Value:
+                if type(raw) is str and raw != "":
+                    try:
+                        d = Decimal(raw.strip())
+                    except (ValueError, InvalidOperation):
+                        pass  # cell() raises the error
+                    else:
+                        # short, finite and in range: exact (number_fits) without counting digits
+                        if (
+                            len(raw) <= PRECISION
+                            and d.is_finite()
+                            and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT
+                        ):
+                            return d
+                return cell(name, raw, where, text)
+
+            return number_cell
+        return lambda raw, where: cell(name, raw, where, text)
 
     def cell(self, name: str, raw: Any, where: str, text: bool = True) -> Value:
         """One value: ``text`` cells (CSV) are typed by their look without a schema;
@@ -138,10 +174,14 @@ class Typer:
 
     def lead_fields(self, row: dict[str, Any], where: str, text: bool = True) -> dict[str, Value]:
         fields: dict[str, Value] = {}
+        readers = self._readers
         for name, raw in row.items():
             if name == "id":
                 continue
-            fields[name] = self.cell(name, raw, where, text)
+            read = readers.get((name, text))
+            if read is None:
+                read = readers[name, text] = self.column_reader(name, text)
+            fields[name] = read(raw, where)
         for name, default in self.defaults.items():
             if fields.get(name) is None:
                 fields[name] = default
@@ -303,9 +343,14 @@ def read_events(path: Path) -> list[Event]:
 
 
 def write_leads(
-    path: Path, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]
+    path: Path,
+    leads: Iterator[tuple[int, dict[str, Value]]],
+    columns: list[str],
+    types: dict[str, Type] | None = None,
 ) -> int:
-    """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count."""
+    """Write leads (``id`` first, then ``columns``, then any other field seen); returns the count.
+    ``types`` (the schema's, if any) picks each CSV column's formatter once."""
+    types = types or {}
     fmt = file_format(path)
     if path.is_dir():
         raise InputError(f"{display_path(path)}: is a directory")
@@ -316,7 +361,7 @@ def write_leads(
         raise InputError(f"{display_path(path)}: cannot write: {e.strerror}") from None
     try:
         with out:
-            count = _write_leads(out, fmt, leads, columns)
+            count = _write_leads(out, fmt, leads, columns, types)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -335,7 +380,11 @@ def temporary_path(path: Path) -> Path:
 
 
 def _write_leads(
-    out: IO[str], fmt: str, leads: Iterator[tuple[int, dict[str, Value]]], columns: list[str]
+    out: IO[str],
+    fmt: str,
+    leads: Iterator[tuple[int, dict[str, Value]]],
+    columns: list[str],
+    types: dict[str, Type],
 ) -> int:
     count = 0
     if fmt == "csv":
@@ -346,7 +395,9 @@ def _write_leads(
                 header = ["id", *columns, *extra]
                 writer = csv.writer(out)
                 writer.writerow(header)
-            row = [lead_id] + [_cell(fields.get(c)) for c in header[1:]]
+                cells = [(c, _column_cell(types.get(c))) for c in header[1:]]
+            get = fields.get
+            row = [lead_id, *[cell(get(c)) for c, cell in cells]]
             writer.writerow(row)
             count += 1
         if writer is None:
@@ -372,10 +423,25 @@ def _cell(value: Value) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(value, Decimal):
-        from camp.runtime.values import format_number
-
         return format_number(value)
     return v
+
+
+def _text_cell(value: Value) -> Any:
+    return value if type(value) is str else _cell(value)
+
+
+def _number_cell(value: Value) -> Any:
+    return format_number(value) if type(value) is Decimal else _cell(value)
+
+
+def _column_cell(wanted: Type | None) -> Callable[[Value], Any]:
+    """A CSV column's formatter: exact-type fast paths, else the generic ``_cell``."""
+    if wanted is Type.TEXT:
+        return _text_cell
+    if wanted is Type.NUMBER:
+        return _number_cell
+    return _cell
 
 
 def _record(lead_id: int, fields: dict[str, Value], columns: list[str]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from camp.runtime.leadio import (
     write_leads,
 )
 from camp.runtime.scheduler import Item, Scheduler
-from camp.runtime.world import ActivityLog, Lead
+from camp.runtime.world import ActivityLog, ActivitySink, Lead
 
 
 @dataclass
@@ -48,11 +48,16 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     keep_activities: bool = False
     progress: Callable[[int], None] | None = None
-    consumers: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)  # --report
     # Partitioned runs (camp.parallel): called as select(lead_id, row) for every lead of
     # the file in order (row from 1) and for every created or event lead (row 0); the run
     # keeps the leads, created leads and events whose lead it returns True for.
     select: Callable[[int, int], bool] | None = None
+    # "compiled" (the default: camp.runtime.compile, when it covers the program and
+    # nothing needs the tree-walker, e.g. --trace) or "tree".
+    engine: str = "compiled"
+    # Consumers of the activity records besides --activities / keep_activities (e.g. a
+    # report); see activity_log().
+    activity_sinks: list[ActivitySink] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +74,7 @@ class RunSummary:
     leads_after: dict[int, Lead] = field(default_factory=dict)
     start: str = ""
     end: str = ""
+    engine: str = "tree"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +95,7 @@ class RunSummary:
             ],
             "waiting": self.waiting,
             "clock": {"start": self.start, "end": self.end},
+            "engine": self.engine,
         }
 
 
@@ -153,11 +160,16 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
             stream = temporary_path(opts.activities).open("w", encoding="utf-8")
         except OSError as e:
             raise InputError(f"{opts.activities}: cannot write: {e.strerror}") from None
-    log = ActivityLog(stream, keep=opts.keep_activities)
-    log.consumers.extend(opts.consumers)
+    log = activity_log(opts, stream)
     interp = Interpreter(symbols, log, opts.start, opts.limits, opts.trace)
-    columns = output_columns(symbols, opts)
     summary = RunSummary(start=opts.start.isoformat(timespec="seconds"))
+    if opts.engine == "compiled" and opts.trace is None:
+        from camp.runtime.compile import compile_program
+
+        interp.compiled = compile_program(interp)
+        if interp.compiled is not None:
+            summary.engine = "compiled"
+    columns = output_columns(symbols, opts)
     try:
         streaming = (
             target is not None
@@ -202,6 +214,14 @@ def check_window(events: list[Any], start: _dt.datetime, until: _dt.datetime | N
                 f"{ev.where}: the event's time {ev.time.isoformat(timespec='seconds')} is "
                 f"before the start of the simulation ({begin}): give an earlier --start"
             )
+
+
+def activity_log(opts: RunOptions, stream: IO[str] | None) -> ActivityLog:
+    """The one place that decides who consumes activity records: the --activities
+    stream, the in-memory list (tests, the REPL) and ``opts.activity_sinks``. With none,
+    the log only counts (no record is built). Triggers need no records: their events
+    are raised by the steps themselves."""
+    return ActivityLog(stream, keep=opts.keep_activities, sinks=opts.activity_sinks)
 
 
 def _created_id(ev: Any, default: int) -> int:
@@ -300,7 +320,7 @@ def _run_streaming(
         summary.leads = 0
     else:
         assert opts.out is not None
-        write_leads(opts.out, processed(), columns)
+        write_leads(opts.out, processed(), columns, Typer(interp.symbols).types)
     summary.flows = scheduler.stats.flows
     summary.errors = scheduler.stats.errors
 
@@ -389,4 +409,9 @@ def _run_world(
     if opts.out is not None:
         seen = list(dict.fromkeys(k for lead in leads.values() for k in lead.fields))
         everything = list(dict.fromkeys([*columns, *seen]))
-        write_leads(opts.out, ((lead.id, lead.fields) for lead in leads.values()), everything)
+        write_leads(
+            opts.out,
+            ((lead.id, lead.fields) for lead in leads.values()),
+            everything,
+            typer.types,
+        )

@@ -225,7 +225,10 @@ class Scheduler:
             interp.log.add(lead, interp.now, "Resume", campaign.name, until=item.time)
             blocks = item.rest
         try:
-            interp.resume(blocks, frame, lead)
+            if interp.compiled is not None and item.frame is None:
+                interp.compiled[campaign.name](frame, lead)
+            else:
+                interp.resume(blocks, frame, lead)
         except Suspend as s:
             self.push(
                 Item(s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest)

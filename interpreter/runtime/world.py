@@ -54,23 +54,42 @@ def _make_dumps() -> Callable[[Any], str]:
 _dumps = _make_dumps()
 
 
-class ActivityLog:
-    """Append-only activity log: counts, optional in-memory list, optional JSONL stream."""
+# A consumer of activity records (e.g. a report): called with each record as built,
+# attributes still Camp values (Decimal, dates); it must not keep the dict's identity.
+ActivitySink = Callable[[dict[str, Any]], None]
 
-    def __init__(self, stream: IO[str] | None = None, keep: bool = True) -> None:
+
+class ActivityLog:
+    """Append-only activity log: counts, optional in-memory list, optional JSONL stream,
+    optional sinks. With none of them (``counting_only``) no record is built at all: the
+    summary only needs the counts."""
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        keep: bool = True,
+        sinks: list[ActivitySink] | None = None,
+    ) -> None:
         self.stream = stream
         self.keep = keep
+        self.sinks: list[ActivitySink] = list(sinks or ())
+        self.counting_only = stream is None and not keep and not self.sinks
         self.items: list[dict[str, Any]] = []
         self.by_type: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
         self.total = 0
-        self.consumers: list[Callable[[dict[str, Any]], None]] = []  # e.g. the run report
         self._time: _dt.datetime | None = None
         self._time_text = ""
 
     def add(
         self, lead: Lead, time: _dt.datetime, type_: str, campaign: str, **attrs: Any
     ) -> dict[str, Any]:
+        if self.counting_only:
+            self.total += 1
+            self.by_type[type_] += 1
+            if type_ == "Send Email":
+                self.emails[attrs["email"]] += 1
+            return attrs
         if time is not self._time:  # the clock moves far less often than activities happen
             self._time, self._time_text = time, time.isoformat(timespec="seconds")
         record: dict[str, Any] = {
@@ -84,12 +103,17 @@ class ActivityLog:
         self.by_type[type_] += 1
         if type_ == "Send Email":
             self.emails[attrs["email"]] += 1
+        for sink in self.sinks:
+            sink(record)
         if self.stream is not None:
             self.stream.write(_dumps(record) + "\n")
-        for consume in self.consumers:
-            consume(record)
         if self.keep:
             for key in attrs:
                 record[key] = to_json(record[key])
             self.items.append(record)
         return record
+
+    def count(self, type_: str) -> None:
+        """An activity of ``type_`` (not Send Email) when only counts are wanted."""
+        self.total += 1
+        self.by_type[type_] += 1

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 
 from camp.format.printer import PRINTERS
@@ -14,7 +13,7 @@ def ast_classes() -> list[type]:
     return [
         cls
         for _, cls in inspect.getmembers(A, inspect.isclass)
-        if cls.__module__ == A.__name__ and dataclasses.is_dataclass(cls)
+        if cls.__module__ == A.__name__ and hasattr(cls, "__node_fields__")
     ]
 
 

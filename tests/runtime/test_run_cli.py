@@ -154,7 +154,9 @@ def test_format_json_summary_keys(work):
         "errors",
         "waiting",
         "clock",
+        "engine",
     ]
+    assert summary["engine"] == "compiled"
     assert summary["leads"] == 3
     assert summary["flows"] == 3
     assert summary["emails"] == {"Welcome": 2}
