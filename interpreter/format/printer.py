@@ -944,15 +944,55 @@ def _test_decl(p: Printer, node: A.TestDecl) -> None:
     p.nodes_block(node.body)
 
 
+LEAD_WIDTH = 100  # a test's `lead < ... >` stays on one line up to this many columns
+
+
 @prints(A.TestLead)
 def _test_lead(p: Printer, node: A.TestLead) -> None:
-    # On one line, as testing.md writes it: `lead < email = "a@b.example"; score = 5; >`
-    # (a comment inside breaks it onto continuation lines).
+    # On one line, as testing.md writes it (`lead < email = "a@b.example"; score = 5; >`),
+    # when that fits in LEAD_WIDTH columns and no comment is inside; else one value a line.
+    items = [partial(_lead_value, p, field, value) for field, value in node.values]
+    inline = _lead_inline_width(p, node) + INDENT_WIDTH * p.indent <= LEAD_WIDTH
     p.emit("lead")
+    if not inline:
+        p.block(items)
+        return
     p.emit("<")
-    for field, value in node.values:
-        _lead_value(p, field, value)
+    for item in items:
+        item()
     p.emit(">")
+
+
+INDENT_WIDTH = len(INDENT)
+
+
+def _lead_inline_width(p: Printer, node: A.TestLead) -> int:
+    """The columns of the one-line form (more than LEAD_WIDTH when a comment is inside)."""
+    if p.src is None:
+        values = [_field_name(f.name) + " = " + _const_text(c) + ";" for f, c in node.values]
+        return len(" ".join(["lead <", *values, ">"]))
+    first, last = p.src.range_of(node.span)
+    if any(p.src.trailing[k] is not None for k in range(first, last - 1)) or any(
+        p.src.leading[k] for k in range(first + 1, last)
+    ):
+        return LEAD_WIDTH + 1
+    width = len("lead <") + len(" >")
+    for field, value in node.values:
+        a, b = p.src.range_of(value.span)
+        const = "".join(t.text for t in p.src.tokens[a:b])
+        width += len(" " + p.src.tokens[a - 2].text + " = " + const + ";")
+    return width
+
+
+def _const_text(node: A.Const) -> str:
+    value = node.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return quote(value)
+    return ("-" if value < 0 else "") + _number(abs(value))
 
 
 def _lead_value(p: Printer, field: A.FieldRef, value: A.Const) -> None:
