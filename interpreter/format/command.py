@@ -106,9 +106,7 @@ def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
         else:
             with open(path, "w", encoding="utf-8", newline="") as out:
                 out.write(formatted)
-    _summary(
-        len(sources) - skipped, changed, errors, bugs, skipped, write=not (check or show_diff)
-    )
+    _summary(len(sources) - skipped, changed, errors, bugs, skipped, write=not (check or show_diff))
     if errors or bugs:
         return EXIT_ERROR
     return EXIT_CHANGED if check and changed else EXIT_OK

@@ -33,8 +33,7 @@ from typing import Any, TypeVar
 
 from camp.format.scan import Lexeme, Scan
 from camp.grammar import ast as A
-from camp.grammar.builder import RESERVED  # words that cannot be a bare name
-from camp.grammar.builder import WEEKDAYS
+from camp.grammar.builder import RESERVED, WEEKDAYS  # RESERVED: cannot be a bare name
 
 __all__ = ["PRINTERS", "FormatterBug", "Printer", "Source", "prints"]
 
@@ -859,10 +858,12 @@ def _program(p: Printer, node: A.Program) -> None:
     # The AST keeps tokens, statuses, success statuses, campaigns and tests apart; put
     # them back in source order (without a source: that order, one declaration each).
     steps = node.steps or tuple(range(len(node.statuses)))
+    if len(steps) != len(node.statuses):
+        raise FormatterBug(f"{node.span}: a program's statuses and their steps do not match")
     entries: list[tuple[tuple[int, int], Callable[[], None]]] = []
     for token in node.tokens:
         entries.append(((token.span.line, token.span.column), partial(p.node, token)))
-    for group in _declarations(p, list(zip(node.statuses, steps))):
+    for group in _declarations(p, list(zip(node.statuses, steps, strict=True))):
         where = (group[0][0].span.line, group[0][0].span.column)
         entries.append((where, partial(_statuses, p, group)))
     for group in _declarations(p, [(s, i) for i, s in enumerate(node.success)]):
@@ -877,9 +878,7 @@ def _program(p: Printer, node: A.Program) -> None:
     p.block([fn for _, fn in entries])
 
 
-def _declarations(
-    p: Printer, items: list[tuple[A.Str, int]]
-) -> list[list[tuple[A.Str, int]]]:
+def _declarations(p: Printer, items: list[tuple[A.Str, int]]) -> list[list[tuple[A.Str, int]]]:
     """Statuses (with their step) split into the source's declarations: one continues the
     previous declaration when a comma (or a comma and a parenthesis) precedes it."""
     groups: list[list[tuple[A.Str, int]]] = []
@@ -978,9 +977,10 @@ def _lead_inline_width(p: Printer, node: A.TestLead) -> int:
         return LEAD_WIDTH + 1
     width = len("lead <") + len(" >")
     for field, value in node.values:
+        name = p.src.tokens[p.src.range_of(field.span)[0]].text
         a, b = p.src.range_of(value.span)
         const = "".join(t.text for t in p.src.tokens[a:b])
-        width += len(" " + p.src.tokens[a - 2].text + " = " + const + ";")
+        width += len(" " + name + " = " + const + ";")
     return width
 
 

@@ -192,9 +192,7 @@ consts = st.one_of(
 # A conjunct after `with` is not itself an `and` (the builder flattens the chain).
 conjuncts = exprs.filter(lambda e: not (isinstance(e, A.Binary) and e.op is A.BinOp.AND))
 test_lines = st.one_of(
-    st.lists(st.tuples(field_refs, consts), max_size=3).map(
-        lambda vs: A.TestLead(tuple(vs), S)
-    ),
+    st.lists(st.tuples(field_refs, consts), max_size=3).map(lambda vs: A.TestLead(tuple(vs), S)),
     st.sampled_from(["2026-12-01T09:00:00", "2027-01-04"]).map(lambda at: A.TestAt(at, S, S)),
     st.builds(
         lambda k, s: A.Fire(k, s, S),
