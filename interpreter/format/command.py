@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from camp.format import FormatError, format_source, skips_formatting
+from camp.format import FormatError, FormatterBug, format_source, skips_formatting
 
 EXIT_OK, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 _SKIP_DIRS = {"node_modules", "__pycache__"}
@@ -57,6 +57,15 @@ def _show_errors(error: FormatError, name: str, source: str) -> None:
     click.echo(f"{name}: not formatted: {count} syntax error{'s' * (count != 1)}", err=True)
 
 
+def _show_bug(bug: FormatterBug, name: str) -> None:
+    """A formatter bug is Camp's fault, not the user's: one line, never a traceback."""
+    click.echo(
+        f"camp fmt: internal error formatting {name}: {bug}; "
+        "the file was left unchanged, please report it",
+        err=True,
+    )
+
+
 def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
     from camp.checker.loader import InputError, display_path, read_source
 
@@ -72,7 +81,7 @@ def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
         except InputError as e:
             _fail_input(str(e))
     changed: list[str] = []
-    errors = skipped = 0
+    errors = skipped = bugs = 0
     for path, name, source in sources:
         if skips_formatting(source):
             skipped += 1
@@ -82,6 +91,10 @@ def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
         except FormatError as e:
             _show_errors(e, name, source)
             errors += 1
+            continue
+        except FormatterBug as bug:
+            _show_bug(bug, name)
+            bugs += 1
             continue
         if formatted == source:
             continue
@@ -93,23 +106,27 @@ def run_fmt(paths: tuple[Path, ...], check: bool, show_diff: bool) -> int:
         else:
             with open(path, "w", encoding="utf-8", newline="") as out:
                 out.write(formatted)
-    _summary(len(sources) - skipped, changed, errors, skipped, write=not (check or show_diff))
-    if errors:
+    _summary(len(sources) - skipped, changed, errors, bugs, skipped, write=not (check or show_diff))
+    if errors or bugs:
         return EXIT_ERROR
     return EXIT_CHANGED if check and changed else EXIT_OK
 
 
-def _summary(total: int, changed: list[str], errors: int, skipped: int, write: bool) -> None:
+def _summary(
+    total: int, changed: list[str], errors: int, bugs: int, skipped: int, write: bool
+) -> None:
     def files(n: int) -> str:
         return f"{n} file{'s' * (n != 1)}"
 
-    kept = total - len(changed) - errors
+    kept = total - len(changed) - errors - bugs
     if write:
         parts = [f"{files(len(changed))} reformatted", f"{files(kept)} left unchanged"]
     else:
         parts = [f"{files(len(changed))} would be reformatted", f"{files(kept)} already formatted"]
     if errors:
         parts.append(f"{files(errors)} with syntax errors")
+    if bugs:
+        parts.append(f"{files(bugs)} not formatted (internal error)")
     if skipped:
         parts.append(f"{files(skipped)} skipped (fmt: skip-file)")
     click.echo(", ".join(parts), err=True)
@@ -132,6 +149,11 @@ def _fmt_stdin(check: bool, show_diff: bool) -> int:
         _show_errors(e, name, source)
         if not (check or show_diff):
             click.echo(source, nl=False)  # a filter passes what it cannot format through unchanged
+        return EXIT_ERROR
+    except FormatterBug as bug:
+        _show_bug(bug, name)
+        if not (check or show_diff):
+            click.echo(source, nl=False)
         return EXIT_ERROR
     if show_diff:
         click.echo(diff(source, formatted, name), nl=False)

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from camp.format.scan import Lexeme, Scan
 from camp.grammar import ast as A
-from camp.grammar.builder import RESERVED  # words that cannot be a bare name
+from camp.grammar.builder import RESERVED, WEEKDAYS  # RESERVED: cannot be a bare name
 
 __all__ = ["PRINTERS", "FormatterBug", "Printer", "Source", "prints"]
 
@@ -324,6 +324,8 @@ def precedence(node: Any) -> int:
         return NOT
     if isinstance(node, (A.Between, A.IsEmpty, A.InPast)):
         return TEST
+    if isinstance(node, A.Membership) and node.kind == "status":
+        return TEST
     if isinstance(node, A.Negate):
         return UNARY
     return ATOM
@@ -496,6 +498,32 @@ def _in_past(p: Printer, node: A.InPast) -> None:
     p.node(node.duration)
 
 
+@prints(A.Membership)
+def _membership(p: Printer, node: A.Membership) -> None:
+    if node.kind == "status":
+        # `status in "P" is "S"`: the left operand is the field `status` (maybe `lead.status`)
+        _field_ref(p, A.FieldRef("status", node.span))
+        p.emit("in")
+        p.node(node.name)
+        p.emit("is")
+        if node.status is None:
+            raise FormatterBug(f"{node.span}: a status test without a status")
+        p.node(node.status)
+        return
+    p.emit("member")
+    p.emit("of")
+    p.emit(node.kind)
+    p.node(node.name)
+
+
+@prints(A.TriggerValue)
+def _trigger_value(p: Printer, node: A.TriggerValue) -> None:
+    p.emit("trigger")
+    p.emit(".", space=False)
+    p.glued()
+    p.emit(node.name)
+
+
 # ---- steps -------------------------------------------------------------------------------
 
 
@@ -550,6 +578,12 @@ def _wait(p: Printer, node: A.Wait) -> None:
     p.emit("wait")
     if node.duration is not None:
         p.node(node.duration)
+    elif node.weekday is not None:
+        p.emit("until")
+        p.emit("next")
+        p.emit(WEEKDAYS[node.weekday])
+        p.emit("at")
+        p.string(node.at or "")
     else:
         p.emit("until")
         p.expr(node.until)
@@ -640,6 +674,18 @@ def _trigger(p: Printer, node: A.Trigger) -> None:
         p.emit(word)
     if node.argument is not None:
         p.node(node.argument)
+    for constraint in node.constraints:
+        p.node(constraint)
+
+
+@prints(A.ChangeConstraint)
+def _change_constraint(p: Printer, node: A.ChangeConstraint) -> None:
+    p.emit(node.side)
+    if node.op != "is":
+        for word in node.op.split():
+            p.emit(word)
+    if node.value is not None:
+        p.expr(node.value, SUM)
 
 
 @prints(A.On)
@@ -669,7 +715,15 @@ def _qualify(p: Printer, node: A.Qualify) -> None:
 @prints(A.Schedule)
 def _schedule(p: Printer, node: A.Schedule) -> None:
     p.emit("schedule")
-    if node.daily:
+    if node.weekday is not None:
+        p.emit("every")
+        p.emit(WEEKDAYS[node.weekday])
+    elif node.monthday is not None:
+        p.emit("every")
+        p.emit("month")
+        p.emit("on")
+        p.number(node.monthday)
+    elif node.daily:
         p.emit("every")
         p.emit("day")
     p.emit("at")
@@ -801,35 +855,254 @@ def _token_decl(p: Printer, node: A.TokenDecl) -> None:
 def _program(p: Printer, node: A.Program) -> None:
     p.emit("program")
     p.string(node.name)
-    # The AST keeps tokens, statuses and campaigns apart; put them back in source order.
-    groups: list[list[A.Str]] = []
-    for status in node.statuses:
-        same = False
-        if p.src is not None and groups:
-            first, _ = p.src.range_of(status.span)
-            same = p.src.tokens[first - 1].text == ","
-        if same or (p.src is None and groups):
-            groups[-1].append(status)
-        else:
-            groups.append([status])
+    # The AST keeps tokens, statuses, success statuses, campaigns and tests apart; put
+    # them back in source order (without a source: that order, one declaration each).
+    steps = node.steps or tuple(range(len(node.statuses)))
+    if len(steps) != len(node.statuses):
+        raise FormatterBug(f"{node.span}: a program's statuses and their steps do not match")
     entries: list[tuple[tuple[int, int], Callable[[], None]]] = []
     for token in node.tokens:
         entries.append(((token.span.line, token.span.column), partial(p.node, token)))
-    for group in groups:
-        entries.append(((group[0].span.line, group[0].span.column), partial(_statuses, p, group)))
+    for group in _declarations(p, list(zip(node.statuses, steps, strict=True))):
+        where = (group[0][0].span.line, group[0][0].span.column)
+        entries.append((where, partial(_statuses, p, group)))
+    for group in _declarations(p, [(s, i) for i, s in enumerate(node.success)]):
+        where = (group[0][0].span.line, group[0][0].span.column)
+        entries.append((where, partial(_success, p, [s for s, _ in group])))
     for campaign in node.campaigns:
         entries.append(((campaign.span.line, campaign.span.column), partial(p.node, campaign)))
+    for test in node.tests:
+        entries.append(((test.span.line, test.span.column), partial(p.node, test)))
     if p.src is not None:
         entries.sort(key=lambda e: e[0])
     p.block([fn for _, fn in entries])
 
 
-def _statuses(p: Printer, statuses: list[A.Str]) -> None:
+def _declarations(p: Printer, items: list[tuple[A.Str, int]]) -> list[list[tuple[A.Str, int]]]:
+    """Statuses (with their step) split into the source's declarations: one continues the
+    previous declaration when a comma (or a comma and a parenthesis) precedes it."""
+    groups: list[list[tuple[A.Str, int]]] = []
+    for item in items:
+        same = False
+        if p.src is not None and groups:
+            first, _ = p.src.range_of(item[0].span)
+            before = p.src.tokens[first - 1].text
+            if before == "(":
+                before = p.src.tokens[first - 2].text
+            same = before == ","
+        if same or (p.src is None and groups):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def _statuses(p: Printer, statuses: list[tuple[A.Str, int]]) -> None:
+    """``statuses "A", ("B", "C");``: statuses sharing a step in parentheses."""
     p.emit("statuses")
+    steps: list[list[A.Str]] = []
+    for i, (status, step) in enumerate(statuses):
+        if i and step == statuses[i - 1][1]:
+            steps[-1].append(status)
+        else:
+            steps.append([status])
+    for i, group in enumerate(steps):
+        if i:
+            p.emit(",", space=False)
+        paren = len(group) > 1
+        if p.src is not None:
+            paren = p.src.tokens[p.cursor].text == "("
+        if paren:
+            p.emit("(")
+            p.glued()
+        for j, status in enumerate(group):
+            if j:
+                p.emit(",", space=False)
+            p.node(status)
+        if paren:
+            p.emit(")", space=False)
+    p.end()
+
+
+def _success(p: Printer, statuses: list[A.Str]) -> None:
+    p.emit("success")
     for i, status in enumerate(statuses):
         if i:
             p.emit(",", space=False)
         p.node(status)
+    p.end()
+
+
+# ---- tests (docs/testing.md) -------------------------------------------------------------
+
+
+@prints(A.TestDecl)
+def _test_decl(p: Printer, node: A.TestDecl) -> None:
+    p.emit("test")
+    p.string(node.name)
+    p.nodes_block(node.body)
+
+
+LEAD_WIDTH = 100  # a test's `lead < ... >` stays on one line up to this many columns
+
+
+@prints(A.TestLead)
+def _test_lead(p: Printer, node: A.TestLead) -> None:
+    # On one line, as testing.md writes it (`lead < email = "a@b.example"; score = 5; >`),
+    # when that fits in LEAD_WIDTH columns and no comment is inside; else one value a line.
+    items = [partial(_lead_value, p, field, value) for field, value in node.values]
+    inline = _lead_inline_width(p, node) + INDENT_WIDTH * p.indent <= LEAD_WIDTH
+    p.emit("lead")
+    if not inline:
+        p.block(items)
+        return
+    p.emit("<")
+    for item in items:
+        item()
+    p.emit(">")
+
+
+INDENT_WIDTH = len(INDENT)
+
+
+def _lead_inline_width(p: Printer, node: A.TestLead) -> int:
+    """The columns of the one-line form (more than LEAD_WIDTH when a comment is inside)."""
+    if p.src is None:
+        values = [_field_name(f.name) + " = " + _const_text(c) + ";" for f, c in node.values]
+        return len(" ".join(["lead <", *values, ">"]))
+    first, last = p.src.range_of(node.span)
+    if any(p.src.trailing[k] is not None for k in range(first, last - 1)) or any(
+        p.src.leading[k] for k in range(first + 1, last)
+    ):
+        return LEAD_WIDTH + 1
+    width = len("lead <") + len(" >")
+    for field, value in node.values:
+        name = p.src.tokens[p.src.range_of(field.span)[0]].text
+        a, b = p.src.range_of(value.span)
+        const = "".join(t.text for t in p.src.tokens[a:b])
+        width += len(" " + name + " = " + const + ";")
+    return width
+
+
+def _const_text(node: A.Const) -> str:
+    value = node.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return quote(value)
+    return ("-" if value < 0 else "") + _number(abs(value))
+
+
+def _lead_value(p: Printer, field: A.FieldRef, value: A.Const) -> None:
+    p.name(field.name)
+    p.emit("=")
+    p.node(value)
+    p.end()
+
+
+@prints(A.TestAt)
+def _test_at(p: Printer, node: A.TestAt) -> None:
+    p.emit("at")
+    p.string(node.at)
+    p.end()
+
+
+@prints(A.Fire)
+def _fire(p: Printer, node: A.Fire) -> None:
+    p.emit("fire")
+    p.emit(node.kind.value)
+    p.node(node.name)
+    p.end()
+
+
+@prints(A.Advance)
+def _advance(p: Printer, node: A.Advance) -> None:
+    p.emit("advance")
+    p.node(node.duration)
+    p.end()
+
+
+@prints(A.MockWebhook)
+def _mock_webhook(p: Printer, node: A.MockWebhook) -> None:
+    for word in ("mock", "webhook", node.name, "returns"):
+        p.emit(word)
+    p.string(node.response)
+    p.end()
+
+
+@prints(A.ExpectCondition)
+def _expect_condition(p: Printer, node: A.ExpectCondition) -> None:
+    p.emit("expect")
+    if p.src is None and isinstance(node.condition, A.Membership):
+        # `expect status in "P" is "S";` is the status expectation; the condition needs
+        # parentheses to stay a condition.
+        p.emit("(")
+        p.glued()
+        p.node(node.condition)
+        p.emit(")", space=False)
+    else:
+        p.expr(node.condition)
+    p.end()
+
+
+@prints(A.ExpectActivity)
+def _expect_activity(p: Printer, node: A.ExpectActivity) -> None:
+    p.emit("expect")
+    if node.count == 0:
+        p.emit("no")
+    elif node.count is not None:
+        p.number(node.count)
+    p.emit("activity")
+    p.string(node.type_name)
+    if node.tests:
+        p.emit("with")
+    # The AST keeps the `and` chain flattened: parentheses the author put around a part of
+    # it (`with (a and b) and c`) come from the source.
+    opened = 0
+    for i, test in enumerate(node.tests):
+        if i:
+            p.emit("and")
+        if p.src is not None:
+            start, _ = p.src.range_of(test.span)
+            for _ in range(start - p.cursor):
+                p.emit("(")
+                p.glued()
+                opened += 1
+        p.expr(test, NOT)
+        while p.src is not None and opened and p.src.tokens[p.cursor].text == ")":
+            p.emit(")", space=False)
+            opened -= 1
+    p.end()
+
+
+@prints(A.ExpectError)
+def _expect_error(p: Printer, node: A.ExpectError) -> None:
+    p.emit("expect")
+    p.emit("error")
+    p.emit(node.code)
+    p.end()
+
+
+@prints(A.ExpectInList)
+def _expect_in_list(p: Printer, node: A.ExpectInList) -> None:
+    p.emit("expect")
+    if node.negated:
+        p.emit("not")
+    p.emit("in")
+    p.emit("list")
+    p.node(node.list_name)
+    p.end()
+
+
+@prints(A.ExpectStatus)
+def _expect_status(p: Printer, node: A.ExpectStatus) -> None:
+    for word in ("expect", "status", "in"):
+        p.emit(word)
+    p.node(node.program)
+    p.emit("is")
+    p.node(node.status)
     p.end()
 
 

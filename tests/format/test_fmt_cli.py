@@ -110,6 +110,28 @@ def test_syntax_errors_under_check_still_exit_2(here: Path) -> None:
     assert fmt("--check", "bad.camp", "a.camp").exit_code == 2
 
 
+def test_a_formatter_bug_is_one_line_exit_2_and_the_file_untouched(
+    here: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from camp.format.printer import PRINTERS
+    from camp.grammar import ast as A
+
+    monkeypatch.delitem(PRINTERS, A.Set)  # a bug
+    (here / "a.camp").write_text(UGLY)
+    (here / "b.camp").write_text("campaign B <\n  stop;\n>\n")
+    result = fmt("a.camp", "b.camp")
+    assert result.exit_code == 2
+    assert (here / "a.camp").read_text() == UGLY
+    assert result.stderr == (
+        "camp fmt: internal error formatting a.camp: no printer for Set; "
+        "the file was left unchanged, please report it\n"
+        "0 files reformatted, 1 file left unchanged, 1 file not formatted (internal error)\n"
+    )
+    stdin = fmt("-", stdin=UGLY)
+    assert (stdin.exit_code, stdin.stdout) == (2, UGLY)
+    assert stdin.stderr.startswith("camp fmt: internal error formatting <stdin>: no printer")
+
+
 def test_stdin_to_stdout() -> None:
     result = fmt("-", stdin=UGLY)
     assert (result.exit_code, result.stdout) == (0, PRETTY)

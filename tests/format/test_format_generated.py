@@ -59,6 +59,9 @@ atoms = st.one_of(
     strs,
     field_refs,
     st.sampled_from(["points", "label"]).map(lambda n: A.TokenRef(n, S)),
+    st.sampled_from(["old", "new"]).map(lambda n: A.TriggerValue(n, S)),
+    st.builds(lambda k, s: A.Membership(k, s, None, S), st.sampled_from(["list", "program"]), strs),
+    st.builds(lambda pr, s: A.Membership("status", pr, s, S), strs, strs),
 )
 TESTS = sorted(A.COMPARISONS | A.TEXT_TESTS, key=str)
 
@@ -93,6 +96,11 @@ simple_steps = st.one_of(
     st.builds(lambda a, to: A.SendAlert(a, to, S), strs, exprs),
     st.builds(lambda d: A.Wait(d, None, S), durations),
     st.builds(lambda e: A.Wait(None, e, S), exprs),
+    st.builds(
+        lambda d, at: A.Wait(None, None, S, weekday=d, at=at),
+        st.integers(0, 6),
+        st.sampled_from(["09:00", "23:30"]),
+    ),
     st.builds(lambda n: A.WebhookCall(n, S, S), st.sampled_from(NAMES)),
     st.builds(lambda s, add: A.AddToList(s, add, S), strs, st.booleans()),
     st.builds(lambda p, s: A.ChangeStatus(p, s, S), st.none() | strs, strs),
@@ -136,7 +144,26 @@ triggers = st.one_of(
         ),
         strs,
     ),
-    field_refs.map(lambda f: A.Trigger(A.TriggerKind.CHANGE, f, S)),
+    st.builds(
+        lambda f, cs: A.Trigger(A.TriggerKind.CHANGE, f, S, tuple(cs)),
+        field_refs,
+        st.lists(
+            st.one_of(
+                st.builds(
+                    lambda side, op, e: A.ChangeConstraint(side, op, e, S),
+                    st.sampled_from(["from", "to"]),
+                    st.sampled_from(["is", "==", "!=", "<", "<=", ">", ">=", "in", "not in"]),
+                    exprs,
+                ),
+                st.builds(
+                    lambda side, op: A.ChangeConstraint(side, op, None, S),
+                    st.sampled_from(["from", "to"]),
+                    st.sampled_from(["empty", "not empty"]),
+                ),
+            ),
+            max_size=2,
+        ),
+    ),
     st.sampled_from([A.TriggerKind.CREATED, A.TriggerKind.REQUESTED]).map(
         lambda k: A.Trigger(k, None, S)
     ),
@@ -153,18 +180,50 @@ clauses = st.one_of(
         st.sampled_from(["02:00", "2026-12-01T09:00"]),
         st.booleans(),
     ),
-)
-campaigns = st.builds(
-    lambda name, ex, body: A.Campaign(name, ex, tuple(body), S, S),
-    st.sampled_from(NAMES),
-    st.booleans(),
-    st.lists(clauses | steps, max_size=4),
+    st.builds(lambda d: A.Schedule("09:00", True, S, S, weekday=d), st.integers(0, 6)),
+    st.builds(lambda d: A.Schedule("02:00", True, S, S, monthday=d), st.integers(1, 31)),
 )
 consts = st.one_of(
     decimals.map(lambda d: A.Const(d, S)),
     decimals.map(lambda d: A.Const(-d, S)),
     st.sampled_from([True, False, None]).map(lambda v: A.Const(v, S)),
     text.map(lambda t: A.Const(t, S)),
+)
+# A conjunct after `with` is not itself an `and` (the builder flattens the chain).
+conjuncts = exprs.filter(lambda e: not (isinstance(e, A.Binary) and e.op is A.BinOp.AND))
+test_lines = st.one_of(
+    st.lists(st.tuples(field_refs, consts), max_size=3).map(lambda vs: A.TestLead(tuple(vs), S)),
+    st.sampled_from(["2026-12-01T09:00:00", "2027-01-04"]).map(lambda at: A.TestAt(at, S, S)),
+    st.builds(
+        lambda k, s: A.Fire(k, s, S),
+        st.sampled_from(
+            [A.TriggerKind.FORM, A.TriggerKind.PAGE, A.TriggerKind.CLICK, A.TriggerKind.EVENT]
+        ),
+        strs,
+    ),
+    durations.map(lambda d: A.Advance(d, S)),
+    st.builds(lambda n, r: A.MockWebhook(n, r, S, S, S), st.sampled_from(NAMES), text),
+    exprs.map(lambda e: A.ExpectCondition(e, S)),
+    st.builds(
+        lambda n, t, ts: A.ExpectActivity(n, t, tuple(ts), S, S),
+        st.none() | st.integers(0, 5),
+        text,
+        st.lists(conjuncts, max_size=3),
+    ),
+    st.sampled_from(["E403", "R204"]).map(lambda c: A.ExpectError(c, S, S)),
+    st.builds(lambda s, n: A.ExpectInList(s, n, S), strs, st.booleans()),
+    st.builds(lambda pr, s: A.ExpectStatus(pr, s, S), strs, strs),
+)
+tests = st.builds(
+    lambda name, body: A.TestDecl(name, tuple(body), S, S),
+    st.sampled_from(["signup", 'a "quoted" test', "é"]),
+    st.lists(test_lines | steps, max_size=5),
+)
+campaigns = st.builds(
+    lambda name, ex, body: A.Campaign(name, ex, tuple(body), S, S),
+    st.sampled_from(NAMES),
+    st.booleans(),
+    st.lists(clauses | steps | test_lines, max_size=4),  # test lines: E403, still printed
 )
 field_decls = st.builds(
     lambda n, t, d: A.FieldDecl(n, t, d, S, S),
@@ -175,10 +234,27 @@ field_decls = st.builds(
 
 
 def program(
-    name: str, tokens: list[A.TokenDecl], statuses: list[A.Str], cs: list[A.Campaign]
+    name: str,
+    tokens: list[A.TokenDecl],
+    groups: list[list[A.Str]],
+    success: list[A.Str],
+    cs: list[A.Campaign],
+    ts: list[A.TestDecl],
 ) -> A.Program:
     inside = tuple(A.Campaign(c.name, c.executable, c.body, S, S, name) for c in cs)
-    return A.Program(name, tuple(tokens), tuple(statuses), inside, S, S)
+    statuses = tuple(s for g in groups for s in g)
+    steps = tuple(i for i, g in enumerate(groups) for _ in g)
+    return A.Program(
+        name,
+        tuple(tokens),
+        statuses,
+        inside,
+        S,
+        S,
+        tests=tuple(A.TestDecl(t.name, t.body, S, S, name) for t in ts),
+        steps=steps,
+        success=tuple(success),
+    )
 
 
 webhooks = st.builds(
@@ -205,10 +281,13 @@ decls = st.one_of(
             ),
             max_size=2,
         ),
-        st.lists(plain_strs, max_size=3),
+        st.lists(st.lists(plain_strs, min_size=1, max_size=2), max_size=3),
+        st.lists(plain_strs, max_size=2),
         st.lists(campaigns, max_size=2),
+        st.lists(tests, max_size=2),
     ),
     campaigns,
+    tests,
 )
 modules = st.lists(decls, max_size=4).map(lambda items: A.Module("gen.camp", tuple(items)))
 
