@@ -227,7 +227,11 @@ class Service:
             ]
         elif kind == C.IMPORT_PATH:
             items += import_items(path, ctx.prefix)
-        for w in ctx.keywords:
+        keywords = ctx.keywords
+        if ctx.step and not _inside_test(text, offset):
+            # A campaign body parses test-only lines (to report E403), but offers none.
+            keywords = [w for w in keywords if w not in TEST_ONLY_WORDS]
+        for w in keywords:
             help_text = STEP_HELP.get(w, "keyword") if ctx.step or ctx.clause else "keyword"
             items.append(Item(w, "keyword", help_text))
         if kind == C.EXPRESSION and symbols is None:
@@ -597,3 +601,17 @@ def related_locations(analysis: Analysis) -> dict[int, list[tuple[Span, str]]]:
         if locs:
             out[id(d)] = locs
     return out
+
+
+# The first words of the test-only lines (docs/testing.md): offered only inside a test.
+TEST_ONLY_WORDS = frozenset({"expect", "fire", "advance", "mock", "at", "lead"})
+_DECL_START = re.compile(r'(?m)^\s*(?:(test)\s+"|(?:executable\s+)?campaign\s+\w)')
+
+
+def _inside_test(text: str, offset: int) -> bool:
+    """Whether the declaration the cursor is in is a ``test`` (the last declaration
+    opener before the cursor), by the text: good enough for completion."""
+    last = None
+    for m in _DECL_START.finditer(text, 0, offset):
+        last = m
+    return last is not None and last.group(1) is not None

@@ -175,13 +175,8 @@ def test_every_code_has_an_error_example() -> None:
 # ---- examples/*.camp check clean ------------------------------------------------------------
 
 
-# W105 (issue 13) on examples written before it: executables that a retry calls and
-# that rely on the 'every time' default. Pinned here (the examples are being
-# reformatted elsewhere); adding 'qualify every time;' to them empties this table.
-EXAMPLE_W105 = {
-    "normalize.camp": ["NormalizeCountry", "NormalizeEmail", "NormalizePhone"],
-    "orchestration.camp": ["NormalizeCountry", "NormalizeEmail", "NormalizePhone"],  # imports it
-}
+# W105 (issue 13): no example relies on the 'every time' default for a retried call.
+EXAMPLE_W105: dict[str, list[str]] = {}
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=_id)
