@@ -15,6 +15,7 @@ from pathlib import Path
 
 from camp.checker import CheckResult, InputError, Kind, check_loaded
 from camp.checker.loader import display_path, load
+from camp.checker.testcheck import ACTIVITY_TYPES  # the checker's table (spec §7)
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.grammar.span import Span
@@ -32,7 +33,7 @@ from .index import (
     Occurrence,
     build_index,
 )
-from .vocab import ACTIVITY_TYPES, CODES, STEP_HELP
+from .vocab import CODES, STEP_HELP
 
 RENAMEABLE = frozenset({CAMPAIGN, FIELD, TOKEN, WEBHOOK})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

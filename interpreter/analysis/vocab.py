@@ -27,27 +27,6 @@ CODES: dict[str, str] = {
     "W103": "`call` inside `retry` to an executable that qualifies once",
 }
 
-# Activity types and their attributes (spec §7), for `expect activity "...` in tests.
-ACTIVITY_TYPES: dict[str, tuple[str, ...]] = {
-    "Change Data Value": ("field", "old", "new"),
-    "Change Score": ("field", "old", "new", "change"),
-    "Execute Campaign": ("target", "qualified"),
-    "Request Campaign": ("target",),
-    "Campaign Run": ("trigger",),
-    "Send Email": ("email", "reason"),
-    "Email Blocked": ("email", "reason"),
-    "Send Alert": ("alert", "to"),
-    "Wait": ("until",),
-    "Resume": ("until",),
-    "Call Webhook": ("webhook", "url"),
-    "Add to List": ("list",),
-    "Remove from List": ("list",),
-    "Change Program Status": ("program", "old", "new", "applied"),
-    "Interesting Moment": ("description",),
-    "Remove from Flow": (),
-    "Retry Attempt": ("attempt", "succeeded"),
-    "Flow Error": ("code", "message", "stack"),
-}
 
 # One line of help per step and clause keyword, shown beside the completion.
 STEP_HELP: dict[str, str] = {

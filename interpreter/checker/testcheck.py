@@ -38,7 +38,7 @@ ACTIVITY_TYPES: dict[str, tuple[str, ...]] = {
     "Call Webhook": ("webhook", "url"),
     "Add to List": ("list",),
     "Remove from List": ("list",),
-    "Change Program Status": ("program", "old", "new", "applied"),
+    "Change Program Status": ("program", "old", "new", "applied", "success"),
     "Interesting Moment": ("description",),
     "Remove from Flow": (),
     "Retry Attempt": ("attempt", "succeeded"),
