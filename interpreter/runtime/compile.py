@@ -24,7 +24,7 @@ from camp.checker.checker import walk_steps
 from camp.checker.symbols import CampaignInfo
 from camp.grammar import ast as A
 from camp.runtime import values as V
-from camp.runtime.evaluator import _BINARY, Frame, Interpreter
+from camp.runtime.evaluator import _BINARY, Frame, Interpreter, StopFlow
 from camp.runtime.values import CampaignError
 from camp.runtime.world import Lead
 from camp.stdlib.registry import FunctionError
@@ -44,9 +44,7 @@ _DELEGATED: dict[type, str] = {
     A.Stop: "s_stop",
     A.FailStep: "s_fail",
 }
-# Retry stays with the tree-walker (attempts ended by 'stop;' are logged, an empty
-# block's attempts count toward the step limit): a program with one is not compiled.
-_COMPILED_STEPS = (A.Set, A.CallStep, A.If)
+_COMPILED_STEPS = (A.Set, A.CallStep, A.If, A.Retry)
 _EXPRS = (
     A.Literal,
     A.Str,
@@ -216,6 +214,7 @@ def _runtime_helpers(interp: Interpreter) -> dict[str, Any]:
         "_date": _dt.date,
         "_datetime": _dt.datetime,
         "CampaignError": CampaignError,
+        "StopFlow": StopFlow,
         "_CHANGE": A.TriggerKind.CHANGE,
         "V": V,
     }
@@ -312,9 +311,11 @@ class _Generator:
             self.set_step(s, node, c, inner)
         elif isinstance(s, A.CallStep):
             self.call_step(s, node, c, inner)
-        else:
-            assert isinstance(s, A.If)
+        elif isinstance(s, A.If):
             self.if_step(s, c, inner)
+        else:
+            assert isinstance(s, A.Retry)
+            self.retry_step(s, c, inner)
         self.emit(depth, "except CampaignError as err:")
         self.emit(depth + 1, "if err.span is None:")
         if tracked:
@@ -421,6 +422,43 @@ class _Generator:
             self.block(s.else_body, c, d)
         else:
             self.emit(d, "pass")
+
+    def retry_step(self, s: A.Retry, c: CampaignInfo, d: int) -> None:
+        # Interpreter.retry_from without suspension (no wait in compiled programs).
+        attempt, ok, last = self.fresh("attempt"), self.fresh("ok"), self.fresh("last")
+        node = self.const(s, "s")
+        self.emit(d, f"{last} = None")
+        self.emit(d, f"for {attempt} in range(1, {s.times + 1!r}):")
+        if not s.body:  # no step would count: each attempt counts, so R204 bounds it
+            self.emit(d + 1, "lead.steps += 1")
+            self.emit(d + 1, "if lead.steps > max_steps:")
+            self.emit(d + 2, f"raise _too_many(frame, lead, {node})")
+        self.emit(d + 1, "try:")
+        self.block(s.body, c, d + 2)
+        if s.until is None:
+            self.emit(d + 2, f"{ok} = True")
+        else:
+            self.emit(d + 2, f"{ok} = _cond({self.expr(s.until)}, {self.const(s.until, 'e')}.span)")
+        self.emit(d + 1, "except StopFlow:")
+        # 'stop;' ends the flow mid-attempt: the attempt still shows in the log.
+        self.activity(d + 2, c.name, "Retry Attempt", f"attempt={attempt}, succeeded=False")
+        self.emit(d + 2, "raise")
+        self.emit(d + 1, "except CampaignError as err:")
+        self.emit(d + 2, 'if err.code in ("R203", "R204", "R205"):')
+        self.emit(d + 3, "raise")
+        self.emit(d + 2, f"{last}, {ok} = err, False")
+        self.emit(d + 1, "else:")
+        self.emit(d + 2, f"if not {ok}:")
+        self.emit(d + 3, f"{last} = None")
+        self.activity(d + 1, c.name, "Retry Attempt", f"attempt={attempt}, succeeded={ok}")
+        self.emit(d + 1, f"if {ok}:")
+        self.emit(d + 2, "break")
+        self.emit(d, "else:")
+        if s.else_body is not None:
+            self.block(s.else_body, c, d + 1)
+        else:
+            self.emit(d + 1, f"if {last} is not None:")
+            self.emit(d + 2, f"raise {last}")
 
     # ---- expressions ------------------------------------------------------------------
 

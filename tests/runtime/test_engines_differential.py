@@ -87,14 +87,14 @@ def test_examples_same_on_both_engines(name, args, tmp_path, monkeypatch):
 
 def test_examples_without_wait_run_compiled(tmp_path, monkeypatch):
     """The compiled engine is not silently skipped: every example whose program (with its
-    imports) has no wait, no retry and no 'with parent tokens' call runs on it."""
+    imports) has no wait and no 'with parent tokens' call runs on it."""
     from camp.checker import check_files
 
     monkeypatch.chdir(ROOT)
     compiled = set()
     for name, args in _example_runs():
         sources = check_files([Path(args[0])], 3).symbols.sources.values()
-        if not any(re.search(r"\b(wait|retry)\b|with parent tokens", t) for t in sources):
+        if not any(re.search(r"\bwait\b|with parent tokens", t) for t in sources):
             assert _cli_run(args, "compiled", tmp_path, False)["engine"] == "compiled", name
             compiled.add(name)
     assert compiled, "no example ran on the compiled engine"
@@ -291,8 +291,8 @@ def test_generated_programs_same_on_both_engines(tmp_path, source, leads, max_st
         c_engine, c_report, c_log, c_out = _run_engine(
             result.symbols, leads_path, tmp_path, "compiled", keep, max_steps
         )
-        # retry and parent-token calls stay with the tree-walker (runtime/compile.py)
-        falls_back = bool(re.search(r"\bretry\b|with parent tokens", source))
+        # parent-token calls stay with the tree-walker (runtime/compile.py)
+        falls_back = "with parent tokens" in source
         assert (t_engine, c_engine) == ("tree", "tree" if falls_back else "compiled"), source
         t_report.pop("engine")
         c_report.pop("engine")
