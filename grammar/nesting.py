@@ -45,7 +45,7 @@ def too_deep(node: Any, limit: int = MAX_NESTING) -> Span | None:
             span: Span | None = getattr(obj, "span", None)
             if span is not None:
                 return span
-        for name in _child_slots(type(obj)):
+        for name in _child_slots(obj.__class__):
             value = getattr(obj, name)
             if value is not None and not isinstance(value, _LEAVES):
                 push((value, depth))
