@@ -362,15 +362,15 @@ class _Driver:
 
     # ---- main loop ---------------------------------------------------------
 
-    def run(self) -> ParseResult:
-        node: Any = None
+    def feed_all(self) -> None:
+        """Feed every token of the text, recovering from errors (not the end token)."""
         stream = self.tokens()
         pending: Token | None = None
         while True:
             token = pending if pending is not None else next(stream, None)
             pending = None
             if token is None:
-                break
+                return
             if self.resync:
                 self.resync = False
                 self.unwind()
@@ -378,8 +378,20 @@ class _Driver:
                 token = self.retyped(token)
             try:
                 self.feed(token)
+                self.fed(token)
             except UnexpectedToken as e:
+                self.failed()
                 pending = self.recover(token, set(e.expected), stream)
+
+    def fed(self, token: Token) -> None:
+        """Called after each token the parser accepted (a hook for the completion driver)."""
+
+    def failed(self) -> None:
+        """Called when a token was refused, before recovery (a hook, as ``fed``)."""
+
+    def run(self) -> ParseResult:
+        node: Any = None
+        self.feed_all()
         try:
             node = self.state.feed_token(self.end_token(), True)
         except UnexpectedToken as e:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from camp.grammar.parser import StartRule, _Driver, _new_state, grammar
 from lark import Token
-from lark.exceptions import UnexpectedToken
 
 # What comes next, besides the keywords the parser accepts.
 EXECUTABLES = "executables"  # after `call`
@@ -96,25 +95,11 @@ class _PrefixDriver(_Driver):
         self.conf = self.state.parse_conf
         self.last: list[Token] = []
 
-    def feed_all(self) -> None:
-        stream = self.tokens()
-        pending: Token | None = None
-        while True:
-            token = pending if pending is not None else next(stream, None)
-            pending = None
-            if token is None:
-                return
-            if self.resync:
-                self.resync = False
-                self.unwind()
-                self.statement = []
-                token = self.retyped(token)
-            try:
-                self.feed(token)
-                self.last = [*self.last[-2:], token]
-            except UnexpectedToken as e:
-                self.last = []
-                pending = self.recover(token, set(e.expected), stream)
+    def fed(self, token: Token) -> None:
+        self.last = [*self.last[-2:], token]
+
+    def failed(self) -> None:
+        self.last = []
 
     def expected(self) -> set[str]:
         return {k for k in self.conf.states[self.state.state_stack[-1]] if k.isupper()}
