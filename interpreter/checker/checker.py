@@ -324,13 +324,8 @@ class Checker:
                     self.error("E304", f"'{k.op}' does not order booleans", k.span)
         elif isinstance(arg, A.Str):
             self.check_str(info, arg)
-            if t.kind is A.TriggerKind.STATUS_CHANGE and arg.plain not in self.programs:
-                self.error(
-                    "E306",
-                    f"undefined program '{arg.plain}'",
-                    arg.span,
-                    suggest(arg.plain, self.programs),
-                )
+            if t.kind is A.TriggerKind.STATUS_CHANGE:
+                self.known_program(arg.plain, arg.span)
 
     def check_block(self, info: CampaignInfo, steps: tuple[A.Step, ...], in_retry: bool) -> None:
         stopped = reported = False
@@ -540,24 +535,32 @@ class Checker:
                 return
         else:
             self.check_str(info, step.program)
-            program = self.programs.get(step.program.plain)
+            program = self.known_program(step.program.plain, step.program.span)
             if program is None:
-                self.error(
-                    "E306",
-                    f"undefined program '{step.program.plain}'",
-                    step.program.span,
-                    suggest(step.program.plain, self.programs),
-                )
                 return
-        if step.status.plain not in program.statuses:
-            statuses = ", ".join(f'"{s}"' for s in program.statuses) or "none declared"
-            close = suggest(step.status.plain, program.statuses)
-            self.error(
-                "E306",
-                f"'{step.status.plain}' is not a status of program '{program.name}'",
-                step.status.span,
-                close or f"its statuses are: {statuses}",
-            )
+        self.check_status_of(program, step.status.plain, step.status.span)
+
+    def known_program(self, name: str, span: Span) -> ProgramInfo | None:
+        """The program called ``name``, or None after an E306 (with a did-you-mean)."""
+        program = self.programs.get(name)
+        if program is None:
+            self.error("E306", f"undefined program '{name}'", span, suggest(name, self.programs))
+        return program
+
+    def check_status_of(
+        self, program: ProgramInfo, status: str, span: Span, fold: bool = False
+    ) -> None:
+        """E306 unless ``status`` is one of ``program``'s (``fold``: case-insensitively)."""
+        names = program.statuses
+        if status in names or (fold and status.casefold() in {n.casefold() for n in names}):
+            return
+        statuses = ", ".join(f'"{n}"' for n in names) or "none declared"
+        self.error(
+            "E306",
+            f"'{status}' is not a status of program '{program.name}'",
+            span,
+            suggest(status, names) or f"its statuses are: {statuses}",
+        )
 
     # ---- tokens, fields, expressions --------------------------------------------
 
@@ -802,22 +805,9 @@ class Checker:
                     f"did you mean '{known[close[0]]}'?",
                 )
             return
-        program = self.programs.get(name)
-        if program is None:
-            self.error(
-                "E306", f"undefined program '{name}'", e.name.span, suggest(name, self.programs)
-            )
-            return
-        if e.status is not None and e.status.is_plain:
-            wanted = e.status.plain
-            if wanted.casefold() not in {st.casefold() for st in program.statuses}:
-                statuses = ", ".join(f'"{st}"' for st in program.statuses) or "none declared"
-                self.error(
-                    "E306",
-                    f"'{wanted}' is not a status of program '{program.name}'",
-                    e.status.span,
-                    suggest(wanted, program.statuses) or f"its statuses are: {statuses}",
-                )
+        program = self.known_program(name, e.name.span)
+        if program is not None and e.status is not None and e.status.is_plain:
+            self.check_status_of(program, e.status.plain, e.status.span, fold=True)
 
     def list_names(self) -> dict[str, str]:
         """Every static list a step or trigger names (case-folded -> as written)."""

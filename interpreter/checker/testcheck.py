@@ -286,27 +286,11 @@ class TestChecker:
                 c.infer(info, other, list_ok=list_ok)
 
     def check_expect_status(self, info: CampaignInfo, line: A.ExpectStatus) -> None:
-        from .checker import suggest
-
         c = self.c
         c.check_str(info, line.program)
-        program = c.programs.get(line.program.plain)
-        if program is None:
-            c.error(
-                "E306",
-                f"undefined program '{line.program.plain}'",
-                line.program.span,
-                suggest(line.program.plain, c.programs),
-            )
-            return
-        if line.status.plain not in program.statuses:
-            c.error(
-                "E306",
-                f"'{line.status.plain}' is not a status of program '{program.name}'",
-                line.status.span,
-                suggest(line.status.plain, program.statuses)
-                or "its statuses are: " + ", ".join(f'"{s}"' for s in program.statuses),
-            )
+        program = c.known_program(line.program.plain, line.program.span)
+        if program is not None:
+            c.check_status_of(program, line.status.plain, line.status.span)
 
 
 def _subject(test: A.Expr) -> tuple[A.Expr | None, list[tuple[A.Expr, bool]]]:
