@@ -19,6 +19,22 @@ def fail_input(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def checked_or_refused(file: Path, doing: str, max_depth: int | None = None) -> Any:
+    """``file`` checked with its imports. An unreadable file is an input error (exit 2); a
+    program that fails the checks is shown as ``camp check`` shows it and refused (exit 3)."""
+    from camp.checker import DEFAULT_MAX_DEPTH, InputError, check_files
+
+    try:
+        result = check_files([file], DEFAULT_MAX_DEPTH if max_depth is None else max_depth)
+    except InputError as e:
+        fail_input(str(e))
+    if result.errors:
+        print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
+        click.echo(f"camp: refused to {doing}: {len(result.errors)} check error(s)", err=True)
+        sys.exit(EXIT_REFUSED)
+    return result
+
+
 def _use_color(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -223,7 +239,7 @@ def run(
     """
     import datetime as dt
 
-    from camp.checker import InputError, check_files
+    from camp.checker import InputError
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
@@ -258,14 +274,7 @@ def run(
         )
     if resume:
         fail_input("--resume finishes an interrupted run on a workspace: give --db DB")
-    try:
-        result = check_files([file], max_depth)
-    except InputError as e:
-        fail_input(str(e))
-    if result.errors:
-        print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
-        click.echo(f"camp: refused to run: {len(result.errors)} check error(s)", err=True)
-        sys.exit(EXIT_REFUSED)
+    result = checked_or_refused(file, "run", max_depth)
     begin = parse_when(start, "--start") if start else dt.datetime.now().replace(microsecond=0)
     end = parse_when(until, "--until", begin) if until else None
     opts = RunOptions(
@@ -507,7 +516,7 @@ def _run_workspace(
     """``camp run FILE --db DB``: leads from the workspace, everything written back to it."""
     import datetime as dt
 
-    from camp.checker import InputError, check_files
+    from camp.checker import InputError
     from camp.checker.loader import display_path
     from camp.runtime.run import RunOptions
     from camp.store.runner import WorkspaceRun, run_workspace
@@ -525,14 +534,7 @@ def _run_workspace(
             if unfinished is not None:
                 _refuse_changed_resume_options(unfinished, campaign, events, start, until)
                 max_depth = int(unfinished.options.get("max_depth") or max_depth)
-        try:
-            result = check_files([file], max_depth)
-        except InputError as e:
-            fail_input(str(e))
-        if result.errors:
-            print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
-            click.echo(f"camp: refused to run: {len(result.errors)} check error(s)", err=True)
-            sys.exit(EXIT_REFUSED)
+        result = checked_or_refused(file, "run", max_depth)
         clock = store.clock()
         if start:
             begin = parse_when(start, "--start")

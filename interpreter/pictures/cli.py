@@ -5,28 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
-from camp.cli import EXIT_OK, EXIT_REFUSED, fail_input, print_diagnostics
+from camp.cli import EXIT_OK, checked_or_refused, fail_input
 
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot"}
 SUFFIXES.update({".svg": "svg", ".png": "png", ".html": "html", ".htm": "html"})
 
 
 def graph_command(file: Path, fmt: str | None, campaign: str | None, out: Path | None) -> int:
-    from camp.checker import InputError, check_files
     from camp.checker.loader import display_path
     from camp.pictures.graph import GraphvizMissing, draw
 
     if fmt is None:
         fmt = SUFFIXES.get(out.suffix.lower(), "mermaid") if out is not None else "mermaid"
-    try:
-        result = check_files([file])
-    except InputError as e:
-        fail_input(str(e))
-    if result.errors:
-        print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
-        click.echo(f"camp: refused to draw: {len(result.errors)} check error(s)", err=True)
-        return EXIT_REFUSED
+    result = checked_or_refused(file, "draw")
     graph = result.graph
     if campaign is not None:
         if campaign not in graph.nodes:
@@ -132,7 +123,6 @@ def finish_workspace_report(
 
 
 def db_report_command(db: Path, out: Path, program: Path | None) -> int:
-    from camp.checker import InputError, check_files
     from camp.checker.loader import display_path
     from camp.cli import _open_workspace
     from camp.pictures.collect import ReportCollector
@@ -151,14 +141,7 @@ def db_report_command(db: Path, out: Path, program: Path | None) -> int:
     graph = None
     statuses: dict[str, list[str]] = {}
     if program is not None:
-        try:
-            result = check_files([program])
-        except InputError as e:
-            fail_input(str(e))
-        if result.errors:
-            print_diagnostics(result.diagnostics, result.symbols.sources, err=True)
-            click.echo(f"camp: refused to draw: {len(result.errors)} check error(s)", err=True)
-            return EXIT_REFUSED
+        result = checked_or_refused(program, "draw")
         graph = result.graph
         statuses = {name: list(p.statuses) for name, p in result.symbols.programs.items()}
     collector = ReportCollector()
