@@ -23,3 +23,22 @@ def header_commands(path: Path) -> list[list[str]]:
             commands.append(current.strip())
             current = None
     return [shlex.split(c)[2:] for c in commands]
+
+
+def option(args: list[str], name: str) -> str | None:
+    """The value given to option ``name`` in ``args``, or None."""
+    return args[args.index(name) + 1] if name in args else None
+
+
+def without(args: list[str], *names: str) -> list[str]:
+    """``args`` without the options ``names`` and their values."""
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in names:
+            skip = True
+        else:
+            kept.append(arg)
+    return kept

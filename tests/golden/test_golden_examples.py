@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from camp.cli import main
 from click.testing import CliRunner
-from example_commands import header_commands
+from example_commands import header_commands, option, without
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = Path(__file__).resolve().parent / "expected"
@@ -34,23 +34,6 @@ class GoldenRun:
 
     def __str__(self) -> str:
         return self.name
-
-
-def option(args: list[str], name: str) -> str | None:
-    return args[args.index(name) + 1] if name in args else None
-
-
-def without(args: list[str], *names: str) -> list[str]:
-    kept: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in names:
-            skip = True
-        else:
-            kept.append(arg)
-    return kept
 
 
 def discover() -> list[GoldenRun]:

@@ -18,36 +18,19 @@ from typing import Any
 import pytest
 from camp.cli import main
 from click.testing import CliRunner
-from example_commands import header_commands
+from example_commands import header_commands, option, without
 from parallel_data import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMP = [sys.executable, "-m", "camp.cli"]
 
 
-def _without(args: list[str], *names: str) -> list[str]:
-    kept: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in names:
-            skip = True
-        else:
-            kept.append(arg)
-    return kept
-
-
-def _option(args: list[str], name: str) -> str | None:
-    return args[args.index(name) + 1] if name in args else None
-
-
 def _examples() -> list[tuple[str, list[str]]]:
     runs = []
     for path in sorted((ROOT / "examples").glob("*.camp")):
         for k, args in enumerate(header_commands(path)):
-            out = _option(args, "--out") or "out" + Path(_option(args, "--leads") or "x.csv").suffix
-            runs.append((f"{path.stem}-{k}", [*_without(args, "--out", "--activities"), out]))
+            out = option(args, "--out") or "out" + Path(option(args, "--leads") or "x.csv").suffix
+            runs.append((f"{path.stem}-{k}", [*without(args, "--out", "--activities"), out]))
     return runs
 
 

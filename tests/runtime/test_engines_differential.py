@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from example_commands import header_commands
+from example_commands import header_commands, without
 from runtime_helpers import START, check_ok, write_leads
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,18 +34,6 @@ def _example_runs() -> list[tuple[str, list[str]]]:
     return runs
 
 
-def _without(args: list[str], *names: str) -> list[str]:
-    kept, skip = [], False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in names:
-            skip = True
-        else:
-            kept.append(arg)
-    return kept
-
-
 def _cli_run(args: list[str], engine: str, tmp: Path, activities: bool) -> dict[str, object]:
     leads = args[args.index("--leads") + 1] if "--leads" in args else "leads.json"
     out = tmp / f"{engine}-{activities}-out{Path(leads).suffix}"
@@ -53,7 +41,7 @@ def _cli_run(args: list[str], engine: str, tmp: Path, activities: bool) -> dict[
     extra = ["--activities", str(acts)] if activities else []
     argv = [
         "run",
-        *_without(args, "--out", "--activities"),
+        *without(args, "--out", "--activities"),
         "--out",
         str(out),
         *extra,
