@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,7 @@ def test_emails_lists_and_timeline(webinar: str) -> None:
     assert timeline["data"][0]["x"][0] == "2026-12-01"  # a 2-week run is drawn per day
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")
 def test_graph_embedded(webinar: str) -> None:
     graph = webinar.split('<section id="graph">', 1)[1]
     assert "<svg" in graph and ">FollowUpWebinarQ1</text>" in graph
