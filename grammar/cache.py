@@ -13,7 +13,7 @@ microseconds; the ``_sre`` code format is private to one CPython version, which 
 includes, and a program that does not load falls back to ``re.compile``.
 
 The file is keyed by the grammar's text, ``parser.py`` (which derives the error tables),
-this module, Lark's and Python's versions, so any change to them builds (and saves) a
+this module and ``node.py`` (how records pickle), Lark's and Python's versions, so any change to them builds (and saves) a
 fresh one. It lives in the user's cache directory (``$XDG_CACHE_HOME/camp`` or
 ``~/.cache/camp``). A pickle must not be loaded from a place others can write: the folder
 and the file must belong to the user and be writable by nobody else, or the grammar is
@@ -58,8 +58,10 @@ def cache_key(grammar_text: str) -> str:
         f"{sys.implementation.name} sre {_sre.MAGIC} {_sre.CODESIZE}",
         lark.__version__,
         grammar_text,
-        (here / "parser.py").read_text(encoding="utf-8"),
-        (here / "cache.py").read_text(encoding="utf-8"),
+        *(
+            (here / name).read_text(encoding="utf-8")
+            for name in ("parser.py", "cache.py", "node.py")
+        ),
     ):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
 from camp.grammar.builder import AstBuilder
 from camp.grammar.nesting import MAX_NESTING, too_deep
+from camp.grammar.node import dataclass
 from camp.grammar.span import Span
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken

@@ -6,11 +6,11 @@ import datetime as _dt
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import NoReturn
 
+from camp.grammar.node import dataclass
 from camp.stdlib.registry import CallContext, Function, FunctionError, Param
 from camp.types import Type, Value, type_of
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
+from camp.grammar.node import dataclass
 from camp.grammar.span import Span
 from camp.stdlib.registry import Registry
 from camp.types import FIELD_TYPES, Type, Value, compatible, type_of
