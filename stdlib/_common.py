@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum
@@ -129,8 +128,6 @@ class Example:
 # name -> its documented example, filled by ``define``.
 EXAMPLES: dict[str, Example] = {}
 
-_SENTENCE_END = re.compile(r"[.!?]$")
-
 
 def define(
     name: str,
@@ -143,7 +140,7 @@ def define(
     variadic: bool = False,
 ) -> Function:
     """Build a :class:`Function` whose doc is ``doc`` followed by its example."""
-    if not _SENTENCE_END.search(doc):
+    if not doc.endswith((".", "!", "?")):
         raise ValueError(f"the doc of {name} must be a sentence: {doc!r}")
     EXAMPLES[name] = example
     full_doc = f"{doc} Example: {example.render(name)}."
