@@ -126,7 +126,9 @@ def test_run_imports_the_libraries_its_functions_need_and_nothing_else(tmp_path:
     modules = imported(args, tmp_path)
     assert "camp.runtime.run" in modules
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").count("ana@example.com") == 1
-    assert loaded(modules, (*NEVER, *LIBRARIES)) == []
+    # (`calendar` too: schedules do their month arithmetic themselves; email-validator
+    # imports it through the `email` package)
+    assert loaded(modules, (*NEVER, *LIBRARIES, "calendar")) == []
     # normalize.camp calls country_code, phone_e164 and is_valid_email: all three.
     modules = imported(run_args("normalize.camp", tmp_path), tmp_path)
     assert set(LIBRARIES) <= modules
