@@ -96,8 +96,9 @@ def compile_lexer_states(lark: Lark) -> None:
     first use, so that the cache file holds them compiled."""
     contextual: Any = lark.parser.lexer
     contextual = getattr(contextual, "lexer", contextual)  # behind the post-lexer
-    for lexer in [*contextual.lexers.values(), contextual.root_lexer]:
-        lexer.scanner  # noqa: B018 (a lazily built property)
+    root = getattr(contextual, "root_lexer", None)
+    for lexer in [*getattr(contextual, "lexers", {}).values(), *([root] if root else [])]:
+        getattr(lexer, "scanner", None)  # a lazily built property: builds it (Lark >= 1.1)
 
 
 @functools.lru_cache(maxsize=1)
@@ -115,7 +116,7 @@ def build_grammar() -> Grammar:
     compile_lexer_states(lark)
     # The grammar's definition trees (a third of the cache file) serve Lark's
     # Reconstructor only; a Lark loaded from Lark's own cache has none either.
-    delattr(lark, "grammar")
+    vars(lark).pop("grammar", None)
     display: dict[str, str] = dict(_NAMED_TERMINALS)
     keywords: dict[str, str] = {}
     for term in lark.terminals:
