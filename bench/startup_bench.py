@@ -18,10 +18,14 @@ would compile Camp's sources again (lark and click, installed by pip, have their
 --no-bytecode adds the same series with Camp's modules compiled from source at every
 start (the children read every other module's bytecode from a private PYTHONPYCACHEPREFIX
 from which Camp's entries are removed), so that figure is not mistaken for the other.
+--no-quick-exit adds the series with the commands run through `camp.cli.main()` instead
+of the console script's `entry()`, whose `gc.freeze()` spares the interpreter's shutdown
+from collecting and freeing everything the process built.
 
 The console script next to this interpreter is run directly (no pyenv shim). With
 --imports it also lists the modules each camp command imports that the baseline does not
-(from `python -X importtime`), largest first.
+(from `python -X importtime`), largest first; with --phases N, where the time of
+`camp check` goes inside the process (medians of N fresh processes).
 """
 
 from __future__ import annotations
@@ -120,6 +124,53 @@ def without_camp_bytecode(
     return {**fill, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+# `camp check`'s steps one by one in a fresh process, each timed with perf_counter.
+PHASES_CODE = """
+import sys, time
+from pathlib import Path
+t = [time.perf_counter()]
+import lark, click
+t.append(time.perf_counter())
+import camp.cli
+t.append(time.perf_counter())
+import camp.checker
+t.append(time.perf_counter())
+from camp.grammar.parser import grammar
+grammar()
+t.append(time.perf_counter())
+from camp.checker.loader import load
+program = load([Path(sys.argv[1])])
+t.append(time.perf_counter())
+camp.checker.check_loaded(program)
+t.append(time.perf_counter())
+print(" ".join(str(b - a) for a, b in zip(t, t[1:])))
+"""
+PHASES = (
+    "import lark, click (the baseline's work)",
+    "import camp.cli",
+    "import camp.checker (AST, parser, stdlib registry, checker)",
+    "grammar(): load the cache file",
+    "read + first parse",
+    "check",
+)
+
+
+def phases(runs: int, env: dict[str, str]) -> None:
+    rows = []
+    for _ in range(runs):
+        proc = subprocess.run(
+            [sys.executable, "-c", PHASES_CODE, str(EXAMPLE)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        rows.append([float(x) for x in proc.stdout.split()])
+    print(f"\n`camp check {EXAMPLE.name}` in one process, medians of {runs} processes (ms):")
+    for i, label in enumerate(PHASES):
+        print(f"  {statistics.median(r[i] for r in rows) * 1000:7.1f}  {label}")
+
+
 def imports(cmd: list[str]) -> dict[str, int]:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", *cmd],
@@ -143,6 +194,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=21)
     ap.add_argument("--imports", action="store_true")
+    ap.add_argument("--phases", type=int, default=0, metavar="N")
+    ap.add_argument(
+        "--no-quick-exit",
+        action="store_true",
+        help="also time the commands through camp.cli.main() (no gc.freeze() at exit)",
+    )
     ap.add_argument(
         "--no-bytecode",
         action="store_true",
@@ -176,8 +233,21 @@ def main() -> None:
                 "at every start (no .pyc; other modules' .pyc as usual):"
             )
             series(commands, args.runs, without_camp_bytecode(commands, dirs, tmp / "pyc", env))
+        if args.no_quick_exit:
+            print(
+                f"\nmedian of {args.runs} alternated runs through camp.cli.main() "
+                "(no quick exit), with bytecode:"
+            )
+            main_only = [sys.executable, "-c", "from camp.cli import main; main()"]
+            slow_exit = {
+                key: cmd if key == "base" else [*main_only, *cmd[len(camp()) :]]
+                for key, cmd in commands.items()
+            }
+            series(slow_exit, args.runs, env)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"load average after: {load}")
+        if args.phases:
+            phases(args.phases, env)
         if args.imports:
             baseline = imports(["-c", "import lark, click"])
             for label in ("check", "run"):

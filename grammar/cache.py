@@ -13,8 +13,8 @@ microseconds; the ``_sre`` code format is private to one CPython version, which 
 includes, and a program that does not load falls back to ``re.compile``.
 
 The file is keyed by the grammar's text, ``parser.py`` (which derives the error tables),
-this module and ``node.py`` (how records pickle), Lark's and Python's versions, so any change to them builds (and saves) a
-fresh one. It lives in the user's cache directory (``$XDG_CACHE_HOME/camp`` or
+this module and ``node.py`` (how records pickle), Lark's and Python's versions, so any
+change to them builds (and saves) a fresh one. It lives in the user's cache directory (``$XDG_CACHE_HOME/camp`` or
 ``~/.cache/camp``). A pickle must not be loaded from a place others can write: the folder
 and the file must belong to the user and be writable by nobody else, or the grammar is
 built afresh (and not saved). Any failure to read or write the cache (missing, stale,
@@ -24,6 +24,7 @@ corrupt, unwritable) falls back to building the grammar in memory, silently.
 from __future__ import annotations
 
 import _sre  # type: ignore[import-not-found]  # (no stubs: the regex engine itself)
+import contextlib
 import gc
 import hashlib
 import importlib
@@ -156,8 +157,8 @@ def _load(path: Path) -> Any:
         if not _private(os.fstat(f.fileno())):
             raise PermissionError(f"{path} is writable by others")
         data = f.read()
-    # Tens of thousands of new objects, none of them garbage: without the cyclic
-    # collector running over them several times, loading takes half the time.
+    # About 11,000 new objects, none of them garbage: without the cyclic collector
+    # running over them again and again, unpickling takes half the time.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -179,6 +180,7 @@ def load_or_build(grammar_text: str, build: Callable[[], T], kind: type[T] | Non
     except Exception:  # missing, stale, corrupt or not private: build it afresh
         pass
     result = build()
+    tmp = None
     try:
         buffer = io.BytesIO()
         _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(result)
@@ -194,5 +196,7 @@ def load_or_build(grammar_text: str, build: Callable[[], T], kind: type[T] | Non
             if old != path:
                 old.unlink(missing_ok=True)
     except Exception:  # no cache (read-only home, an object that does not pickle): fine
-        pass
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
     return result
