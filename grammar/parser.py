@@ -1,17 +1,15 @@
 """Source text → typed AST, with syntax errors (E001) in Camp's own words.
 
-The Lark grammar is analysed once per process (and cached on disk by Lark),
-through :func:`grammar`. Each parse drives Lark's LALR machinery token by
+The Lark grammar is analysed once (and kept in a cache file, see
+:mod:`camp.grammar.cache`) and loaded once per process, through :func:`grammar`. Each parse drives Lark's LALR machinery token by
 token with fresh AST callbacks, so it can recover after an error (at ``;`` or
 ``>``) and report every independent syntax error of a file.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +17,7 @@ from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
 from camp.grammar.builder import AstBuilder
 from camp.grammar.nesting import MAX_NESTING, too_deep
+from camp.grammar.node import dataclass
 from camp.grammar.span import Span
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -77,8 +76,9 @@ class _WholeWords:
         return stream
 
 
-def build_lark(*, strict: bool = True, cache: bool = True) -> Lark:
-    """Construct the Lark parser (LALR, contextual lexer, strict)."""
+def build_lark(*, strict: bool = True, cache: bool = False) -> Lark:
+    """Construct the Lark parser (LALR, contextual lexer, strict). ``cache=True`` would let
+    Lark keep its own cache in the shared temporary folder; :func:`grammar` does not."""
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -91,17 +91,32 @@ def build_lark(*, strict: bool = True, cache: bool = True) -> Lark:
     )
 
 
+def compile_lexer_states(lark: Lark) -> None:
+    """Build the scanner of each contextual-lexer state now, as Lark would on the state's
+    first use, so that the cache file holds them compiled."""
+    contextual: Any = lark.parser.lexer
+    contextual = getattr(contextual, "lexer", contextual)  # behind the post-lexer
+    root = getattr(contextual, "root_lexer", None)
+    for lexer in [*getattr(contextual, "lexers", {}).values(), *([root] if root else [])]:
+        getattr(lexer, "scanner", None)  # a lazily built property: builds it (Lark >= 1.1)
+
+
 @functools.lru_cache(maxsize=1)
 def grammar() -> Grammar:
     """The process-wide grammar, built once (and cached on disk between processes)."""
     from camp.grammar.cache import load_or_build
 
-    return load_or_build(grammar_text(), build_grammar)
+    return load_or_build(grammar_text(), build_grammar, Grammar)
 
 
 def build_grammar() -> Grammar:
-    """The grammar analysed afresh (:func:`grammar` keeps it in a cache file)."""
+    """The grammar analysed afresh, every contextual-lexer state's scanner compiled
+    (:func:`grammar` keeps it in a cache file)."""
     lark = build_lark()
+    compile_lexer_states(lark)
+    # The grammar's definition trees (a third of the cache file) serve Lark's
+    # Reconstructor only; a Lark loaded from Lark's own cache has none either.
+    vars(lark).pop("grammar", None)
     display: dict[str, str] = dict(_NAMED_TERMINALS)
     keywords: dict[str, str] = {}
     for term in lark.terminals:
@@ -769,6 +784,8 @@ class _Driver:
             return
         candidates = sorted({g.word(n).strip("'") for n in expected if n in g.display})
         candidates = [c for c in candidates if c.isalpha()]
+        import difflib  # only for an unknown word (start-up)
+
         close = difflib.get_close_matches(str(token), candidates, n=1, cutoff=0.6)
         if "STOP" in expected:
             what = "step" if not expected & g.clause_starts else "step or clause"

@@ -3,6 +3,7 @@ so ``camp check`` never loads the interpreter, the REPL or Pygments."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -931,5 +932,19 @@ def _print_summary(summary: Any, sources: dict[str, str]) -> None:
             click.echo(f"  … and {len(summary.waiting) - 20} more")
 
 
+def entry() -> None:
+    """The ``camp`` console script (and ``python -m camp.cli``): the command, then an exit
+    that does not take apart what the process built. ``gc.freeze()`` moves every object out
+    of the cyclic collector's sight, so the interpreter's shutdown neither collects nor
+    frees the modules, the grammar and the checked program one by one (about 10 ms of a
+    ``camp check``). The commands close their own outputs; the interpreter still flushes
+    stdout and stderr and runs the exit handlers. Tests call :func:`main` in-process and
+    are left alone."""
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

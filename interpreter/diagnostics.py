@@ -8,10 +8,10 @@ Both render in the formats of the language reference (spec §6).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from camp.grammar.node import dataclass
 from camp.grammar.span import Span
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import NoReturn
 
+from camp.grammar.node import dataclass
 from camp.stdlib.registry import CallContext, Function, FunctionError, Param
 from camp.types import Type, Value, type_of
 
@@ -129,8 +128,6 @@ class Example:
 # name -> its documented example, filled by ``define``.
 EXAMPLES: dict[str, Example] = {}
 
-_SENTENCE_END = re.compile(r"[.!?]$")
-
 
 def define(
     name: str,
@@ -143,7 +140,7 @@ def define(
     variadic: bool = False,
 ) -> Function:
     """Build a :class:`Function` whose doc is ``doc`` followed by its example."""
-    if not _SENTENCE_END.search(doc):
+    if not doc.endswith((".", "!", "?")):
         raise ValueError(f"the doc of {name} must be a sentence: {doc!r}")
     EXAMPLES[name] = example
     full_doc = f"{doc} Example: {example.render(name)}."

@@ -7,6 +7,7 @@ Values are naive: the simulation clock has no time zone. ISO text with an offset
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from decimal import Decimal
 
@@ -22,13 +23,16 @@ from camp.stdlib._common import (
 from camp.stdlib.registry import CallContext, Function, Param
 from camp.types import Type, Value
 
-_ISO = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})"
-    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6})\d*)?)?"
-    r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?)?",
-    re.ASCII,
-)
+
+@functools.cache
+def _iso() -> re.Pattern[str]:  # compiled on first use, not at import (start-up)
+    return re.compile(
+        r"(?P<date>\d{4}-\d{2}-\d{2})"
+        r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})"
+        r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,6})\d*)?)?"
+        r"(?P<zone>Z|[+-]\d{2}(?::?\d{2})?)?)?",
+        re.ASCII,
+    )
 
 
 def parse_iso(text: str) -> _dt.date | _dt.datetime | None:
@@ -36,7 +40,7 @@ def parse_iso(text: str) -> _dt.date | _dt.datetime | None:
 
     A date gives a ``date``, a date with a time a ``datetime``; anything else None.
     """
-    match = _ISO.fullmatch(text.strip())
+    match = _iso().fullmatch(text.strip())
     if match is None:
         return None
     try:

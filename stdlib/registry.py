@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 
+from camp.grammar.node import dataclass, field
 from camp.types import Type, Value
 
 

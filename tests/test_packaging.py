@@ -98,4 +98,7 @@ def test_installed_package_finds_its_data():
 def test_console_script_entry_point():
     with (ROOT / "pyproject.toml").open("rb") as f:
         project = tomllib.load(f)["project"]
-    assert project["scripts"]["camp"] == "camp.cli:main"
+    assert project["scripts"]["camp"] == "camp.cli:entry"
+    from camp.cli import entry, main
+
+    assert callable(entry) and callable(main)  # entry runs main, then a quick exit

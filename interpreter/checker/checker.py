@@ -7,17 +7,21 @@ position) and the :class:`~camp.checker.symbols.Symbols` tables.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from camp.diagnostics import Diagnostic, sorted_diagnostics
 from camp.grammar import ast as A
+from camp.grammar.node import dataclass
 from camp.grammar.span import Span
 from camp.stdlib.registry import Registry
 from camp.types import FIELD_TYPES, Type, Value, compatible, type_of
 
-from .graph import ProgramGraph, build_graph
 from .symbols import BUILTIN_FIELDS, CampaignInfo, FieldInfo, Kind, ProgramInfo, Symbols
+
+if TYPE_CHECKING:
+    from .graph import ProgramGraph
 
 DEFAULT_MAX_DEPTH = 3
 TOKEN_NAMESPACES = ("my", "lead", "campaign", "program")
@@ -27,7 +31,14 @@ TOKEN_NAMESPACES = ("my", "lead", "campaign", "program")
 class CheckResult:
     symbols: Symbols
     diagnostics: list[Diagnostic]
-    graph: ProgramGraph  # calls, requests and the trigger cascade (camp graph, reports, LSP)
+
+    @functools.cached_property
+    def graph(self) -> ProgramGraph:
+        """Calls, requests and the trigger cascade (camp graph, reports, LSP), built on
+        first use: ``camp check`` and ``camp run`` do not need it."""
+        from .graph import build_graph
+
+        return build_graph(self.symbols)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -1045,9 +1056,14 @@ class Checker:
         self.warm_token_contexts()
         for info in self.campaigns.values():
             self.check_campaign(info)
-        from .testcheck import TestChecker
+        if any(
+            isinstance(item, A.TestDecl) or (isinstance(item, A.Program) and item.tests)
+            for module in self.modules
+            for item in module.items
+        ):
+            from .testcheck import TestChecker  # only for files with tests (start-up)
 
-        TestChecker(self).run()
+            TestChecker(self).run()
         self.check_graph()
         self.check_unused()
         self.check_default_qualify()
@@ -1061,7 +1077,7 @@ class Checker:
             self.sources,
             self.max_depth,
         )
-        return CheckResult(symbols, sorted_diagnostics(self.diags), build_graph(symbols))
+        return CheckResult(symbols, sorted_diagnostics(self.diags))
 
     def check_webhook(self, w: A.WebhookDecl) -> None:
         for field_ref, _ in w.responses:

@@ -12,9 +12,8 @@ or program named with ``{{...}}`` matches only a listener that spells it the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from camp.grammar import ast as A
+from camp.grammar.node import dataclass, field
 
 from .symbols import CampaignInfo, Kind, Symbols
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.grammar.node import dataclass, field
 from camp.grammar.parser import parse
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 
 from camp.grammar import ast as A
+from camp.grammar.node import dataclass, field
 from camp.grammar.span import Span
 from camp.stdlib.registry import Registry
 from camp.types import Type, Value

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.grammar.node import replace
 from camp.grammar.parser import grammar, is_complete, parse
 from camp.grammar.span import Span
 
@@ -222,4 +223,4 @@ def unwrap(d: Diagnostic, text: str) -> Diagnostic:
     """A diagnostic of the wrapped source, in the user's coordinates."""
     span = unwrap_span(d.span, text) if d.span is not None else None
     message = _OPENED_AT.sub(lambda m: f"opened at line {int(m.group(1)) - LINE_OFFSET}", d.message)
-    return dataclasses.replace(d, span=span, message=message)
+    return replace(d, span=span, message=message)

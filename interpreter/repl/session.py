@@ -645,19 +645,17 @@ def _describe(item: A.Decl, result: CheckResult) -> str:
 
 def _unwrap_runtime(d: Diagnostic, text: str) -> Diagnostic:
     """A run-time error whose stack passes through the prompt's steps, in the user's lines."""
-    import dataclasses
+    from camp.grammar.node import replace
 
     def frame(f: StackFrame) -> StackFrame:
         if f.span.file != INPUT_NAME:
             return f
-        return dataclasses.replace(
-            f, span=unwrap_span(f.span, text), campaign=campaign_name(f.campaign)
-        )
+        return replace(f, span=unwrap_span(f.span, text), campaign=campaign_name(f.campaign))
 
     span = d.span
     if span is not None and span.file == INPUT_NAME:
         span = unwrap_span(span, text)
-    return dataclasses.replace(d, span=span, stack=tuple(frame(f) for f in d.stack))
+    return replace(d, span=span, stack=tuple(frame(f) for f in d.stack))
 
 
 # ---- the two front ends ---------------------------------------------------------------

@@ -4,7 +4,6 @@ schedules. Pure functions of their arguments, so runs stay deterministic."""
 
 from __future__ import annotations
 
-import calendar as _calendar
 import datetime as _dt
 from collections.abc import Iterator
 
@@ -24,7 +23,8 @@ def next_weekday_at(now: _dt.datetime, weekday: int, at: _dt.time) -> _dt.dateti
 def month_day(year: int, month: int, day: int, at: _dt.time) -> _dt.datetime:
     """Day ``day`` of the month at ``at``; a month without that day (31 in April)
     uses its last day."""
-    last = _calendar.monthrange(year, month)[1]
+    # The day before the 1st of the next month (no `calendar` import: start-up).
+    last = 31 if month == 12 else (_dt.date(year, month + 1, 1) - _dt.timedelta(days=1)).day
     return _dt.datetime(year, month, min(day, last), at.hour, at.minute, at.second)
 
 

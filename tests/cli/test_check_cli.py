@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -348,29 +347,3 @@ def test_installed_camp_executable_on_examples(tmp_path):
     assert failed.returncode == 1
     assert json.loads(failed.stdout)["result"] == "FAIL"
     assert "\x1b[" not in failed.stdout  # a pipe is not a terminal
-
-
-def test_check_does_not_import_the_repl_or_highlighter():
-    example = sorted(EXAMPLES.glob("*.camp"))[0]
-    code = textwrap.dedent(
-        f"""
-        import sys
-        import camp.cli, camp.checker, camp.grammar.parser
-        from camp.cli import main
-        try:
-            main(["check", {str(example)!r}], standalone_mode=False)
-        except SystemExit as e:
-            assert e.code in (0, None), e.code
-        heavy = sorted(
-            m for m in sys.modules
-            if m.split(".")[0] in ("pygments", "prompt_toolkit")
-            or m.startswith(("camp.runtime", "camp.highlight", "camp.repl"))
-        )
-        print(",".join(heavy))
-        """
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ""
