@@ -1032,12 +1032,29 @@ def _mock_webhook(p: Printer, node: A.MockWebhook) -> None:
     p.end()
 
 
+def _starts_with_status_test(e: Any) -> bool:
+    """Whether ``e`` printed without parentheses starts with ``status in "P" is "S"``."""
+    while True:
+        if isinstance(e, A.Membership):
+            return e.kind == "status"
+        if isinstance(e, A.Binary):
+            if precedence(e.left) < _operands(e.op)[0]:
+                return False  # the left operand is printed in parentheses
+            e = e.left
+        elif isinstance(e, (A.Between, A.IsEmpty, A.InPast)):
+            if precedence(e.value) < SUM:
+                return False
+            e = e.value
+        else:
+            return False
+
+
 @prints(A.ExpectCondition)
 def _expect_condition(p: Printer, node: A.ExpectCondition) -> None:
     p.emit("expect")
-    if p.src is None and isinstance(node.condition, A.Membership):
-        # `expect status in "P" is "S";` is the status expectation; the condition needs
-        # parentheses to stay a condition.
+    if p.src is None and _starts_with_status_test(node.condition):
+        # `expect status in "P" is "S" ...` reads as the status expectation; a condition
+        # that starts so needs parentheses to stay a condition.
         p.emit("(")
         p.glued()
         p.node(node.condition)

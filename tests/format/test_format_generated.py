@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from camp.format import format_module, format_source, shape
 from camp.format.scan import scan
 from camp.grammar import ast as A
@@ -306,6 +307,35 @@ def test_a_generated_ast_prints_to_text_that_parses_back_to_it(module: A.Module)
     text = format_module(module)
     assert shape(parsed(text)) == shape(module), text
     assert format_source(text, "gen.camp") == text  # the printer's layout is the canonical one
+
+
+def _status_test() -> A.Membership:
+    return A.Membership("status", A.Str(("Webinar",), S), A.Str(("Attended",), S), S)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        _status_test(),
+        A.Binary(A.BinOp.OR, _status_test(), A.Literal(True, S), S, S),
+        A.Binary(
+            A.BinOp.AND,
+            A.Binary(A.BinOp.OR, _status_test(), A.Literal(False, S), S, S),
+            A.FieldRef("score", S),
+            S,
+            S,
+        ),
+    ],
+)
+def test_a_condition_expectation_starting_with_a_status_test_keeps_its_parentheses(
+    condition: Any,
+) -> None:
+    # Found by the corpus: `expect status in "P" is "S" or true;` reads as the status
+    # expectation followed by a stray 'or'.
+    module = A.Module("gen.camp", (A.TestDecl("t", (A.ExpectCondition(condition, S),), S, S),))
+    text = format_module(module)
+    assert "expect (status in" in text, text
+    assert shape(parsed(text)) == shape(module), text
 
 
 SEPARATED = [" ", "  ", "\t", "\n", "\n    ", " \n\t "]
