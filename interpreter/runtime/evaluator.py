@@ -496,12 +496,15 @@ class Interpreter:
         return all(self.condition(f, frame, lead) for f in campaign.filters)
 
     def snapshot(self, frame: Frame) -> StackFrame:
-        step = frame.step
-        span = step.span if step is not None else frame.campaign.decl.span
+        return self.snapshot_at(frame.campaign, frame.step)
+
+    def snapshot_at(self, campaign: CampaignInfo, step: A.Step | None) -> StackFrame:
+        """The stack frame of ``campaign`` running ``step`` (None: not started)."""
+        span = step.span if step is not None else campaign.decl.span
         lines = self.source_lines.get(span.file, [])
         source = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
-        kind = "executable" if frame.campaign.kind is Kind.EXECUTABLE else "campaign"
-        return StackFrame(span, kind, frame.campaign.name, source)
+        kind = "executable" if campaign.kind is Kind.EXECUTABLE else "campaign"
+        return StackFrame(span, kind, campaign.name, source)
 
     def s_request(self, s: A.Request, frame: Frame, lead: Lead) -> None:
         self.activity(lead, frame, "Request Campaign", target=s.target)
