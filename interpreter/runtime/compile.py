@@ -582,7 +582,6 @@ class _Generator:
         self.emit(d + 1, f"{function}(lead, event, depth + 1, {callee})")
         self.emit(d, "except CampaignError as err:")
         self.emit(d + 1, f"err.stack = (*err.stack, _snap({info}, err.at_step))")
-        self.emit(d + 1, "err.at_step = None")
         self.emit(d + 1, "raise")
 
     def if_step(self, s: A.If, d: int) -> None:
