@@ -188,9 +188,7 @@ def _tree_walker_frames(interp: Interpreter) -> int:
                 for s in walk_steps(campaigns[name].steps)
                 if isinstance(s, A.CallStep) and s.target in campaigns
             ]
-            total[name] = own[name] + max(
-                (chain(t, seen | {name}) for t in callees), default=0
-            )
+            total[name] = own[name] + max((chain(t, seen | {name}) for t in callees), default=0)
         return total[name]
 
     return max((chain(name, frozenset()) for name in campaigns), default=0)
@@ -379,9 +377,7 @@ class _Generator:
         """An activity of the campaign being compiled (Interpreter.activity)."""
         if self.record:
             sep = ", " if attrs else ""
-            self.emit(
-                depth, f"log_add(lead, interp.now, {type_!r}, {self.c.name!r}{sep}{attrs})"
-            )
+            self.emit(depth, f"log_add(lead, interp.now, {type_!r}, {self.c.name!r}{sep}{attrs})")
         else:
             self.emit(depth, f"_tally[{self.interp.log.slot(type_)}] += 1")
 
@@ -406,7 +402,10 @@ class _Generator:
         name = f"campaign_{self.names[c.name][2:]}"
         self.entries[c.name] = name
         self.emit(0, f"def {name}(frame, lead):")
-        self.emit(1, f"if frame.tokens is not {info}.program or frame.fallback or frame.context is not {info}:")
+        self.emit(
+            1,
+            f"if frame.tokens is not {info}.program or frame.fallback or frame.context is not {info}:",
+        )
         self.emit(2, f"_run_block({info}.steps, frame, lead)")
         self.emit(2, "return")
         self.emit(1, "try:")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import IO, Any, Union
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import BUILTIN_FIELDS, Symbols
@@ -163,8 +163,8 @@ class Typer:
             Type.DATE: _date_text,
             Type.DATETIME: _datetime_text,
         }
-        convert = {t: f"_{t}" for t in readers}  # a cell's type -> its reader's name
-        namespace: dict[str, Any] = {convert[t]: f for t, f in readers.items()}
+        reader_of = {t: f"_{t}" for t in readers}  # a cell's type -> its reader's name
+        namespace: dict[str, Any] = {reader_of[t]: f for t, f in readers.items()}
         namespace["_cell"] = self.cell
         names = [f"c{i}" for i in range(len(header))]
         entries: list[str] = []
@@ -175,8 +175,8 @@ class Typer:
             wanted = self.types.get(name)
             if wanted is Type.TEXT:
                 value = f"{cell} or None"
-            elif wanted in convert:
-                value = f"{convert[wanted]}({cell}) if {cell} else None"
+            elif wanted in reader_of:
+                value = f"{reader_of[wanted]}({cell}) if {cell} else None"
             else:  # typed by its look (no schema, or a column the schema lacks)
                 value = f"_cell({key}, {cell}, '')"
             if name in self.defaults:
@@ -188,11 +188,7 @@ class Typer:
                 namespace[f"E{j}"] = default
                 entries.append(f"{name!r}: E{j}")
         unpack = f"{', '.join(names)}, = cells" if names else "pass"
-        source = (
-            "def convert(cells):\n"
-            f"    {unpack}\n"
-            f"    return {{{', '.join(entries)}}}\n"
-        )
+        source = f"def convert(cells):\n    {unpack}\n    return {{{', '.join(entries)}}}\n"
         exec(compile(source, "<camp row reader>", "exec"), namespace)
         convert: Callable[[list[str]], dict[str, Value]] = namespace["convert"]
         return convert
@@ -243,7 +239,11 @@ def _number_text(raw: str) -> Decimal:
     """A number cell that is short, finite and in range (exact without counting its
     digits, as :func:`number_fits`); anything else raises (the generic path decides)."""
     d = Decimal(raw.strip())
-    if len(raw) <= PRECISION and d.is_finite() and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT:
+    if (
+        len(raw) <= PRECISION
+        and d.is_finite()
+        and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT
+    ):
         return d
     raise _Unusual(raw)
 
@@ -330,7 +330,7 @@ def _iter_csv_leads(
         seen.add(lead_id)
         try:
             fields = convert(cells)
-        except Exception:  # noqa: BLE001 - the generic path below decides
+        except Exception:  # the generic path below decides
             fields = typer.lead_fields(dict(zip(header, cells, strict=True)), f"{name}:{line}")
         yield lead_id, fields
 
@@ -631,7 +631,7 @@ def _open_lead_file(path: Path) -> tuple[str, str, IO[bytes]]:
 
 
 # One CSV data row: (its last line, its cells, why it is bad or None).
-CsvRecord = tuple[int, list[str], Optional[str]]
+CsvRecord = tuple[int, list[str], Union[str, None]]
 
 
 def _open_csv(handle: IO[bytes], name: str) -> tuple[list[str], Iterator[CsvRecord]]:

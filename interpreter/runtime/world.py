@@ -100,7 +100,7 @@ class ActivityLog:
     def _settle(self) -> None:
         tally = self.tally
         if any(tally):
-            for type_, n in zip(self._types, tally):
+            for type_, n in zip(self._types, tally, strict=True):
                 if n:
                     self._by_type[type_] += n
                     self._total += n

@@ -139,9 +139,9 @@ def _checked(exprs: list[str], trigger: bool) -> tuple[Any, list[tuple[str, Camp
     return result.symbols, [(e, campaigns[f"C{i}"]) for i, e in enumerate(kept)]
 
 
-def _outcome(run: Any) -> tuple[Any, ...]:
+def _outcome(run: Any, *args: Any) -> tuple[Any, ...]:
     try:
-        value = run()
+        value = run(*args)
     except CampaignError as err:
         return ("error", err.code, err.message, err.span)
     return ("value", type(value), repr(value))
@@ -167,11 +167,9 @@ def _compare(symbols: Any, cases: list[tuple[str, Any]], frames: Any) -> int:
                 for b in (None, "Alpha", Decimal(5)):
                     lead = Lead(7, {"a": a, "b": b}, lists={"l alpha"}, statuses={"P": "S2"})
                     args = (lead, frame.event, frame.depth, frame)
-                    for tree, compiled in (
-                        (lambda: interp.eval(expr, frame, lead), lambda: value(*args)),
-                        (lambda: interp.condition(expr, frame, lead), lambda: condition(*args)),
-                    ):
-                        expected, actual = _outcome(tree), _outcome(compiled)
+                    for tree, compiled in ((interp.eval, value), (interp.condition, condition)):
+                        expected = _outcome(tree, expr, frame, lead)
+                        actual = _outcome(compiled, *args)
                         assert actual == expected, f"{text} with a={a!r}, b={b!r}"
                         compared += 1
     return compared
@@ -182,9 +180,7 @@ def _own_frame(campaign: Any, symbols: Any) -> list[tuple[bool, Frame]]:
     campaign of program Q (tokens from Q, then P; Q's campaign names the context)."""
     own = Frame(campaign, campaign.program, None, None)
     q = symbols.programs["Q"]
-    parented = Frame(
-        campaign, q, None, None, (symbols.programs["P"],), symbols.campaigns["InQ"]
-    )
+    parented = Frame(campaign, q, None, None, (symbols.programs["P"],), symbols.campaigns["InQ"])
     parented.depth = 2
     return [(False, own), (True, parented)]
 
@@ -220,6 +216,6 @@ def test_text_fast_paths_are_the_functions(name):
     ctx = CallContext(START)
     namespace = {"_title_case": text_functions.title_case, "Decimal": Decimal}
     for text in ["", " a ", "mary-jane o'neil", "ÉCOLE", "straße", "İstanbul", "ǅ x", "a\u2019b"]:
-        fast = eval(TEXT_FUNCTIONS[name].format("t"), namespace, {"t": text})  # noqa: S307
+        fast = eval(TEXT_FUNCTIONS[name].format("t"), namespace, {"t": text})
         expected = impl(ctx, text)
         assert (type(fast), fast) == (type(expected), expected)
