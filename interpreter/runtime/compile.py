@@ -20,8 +20,9 @@ tree-walker does. The step being run is kept in a local and put on the error whe
 passes (``CampaignError.at_step``); each call site adds the callee's stack frame, so
 errors carry the tree-walker's spans and campaign stacks.
 
-:func:`compile_program` returns ``None`` (the whole program runs on the tree-walker) for
-a program with a ``wait``, a node it has no rule for, or nesting too deep for Python's
+A campaign with a ``wait`` is left to the tree-walker, which calls the compiled
+executables from it. :func:`compile_program` returns ``None`` (the whole program runs on
+the tree-walker) for a node it has no rule for, or nesting too deep for Python's
 compiler or for the tree-walker's own stack (where the tree-walker would stop with R203,
 the compiled code would not).
 """
@@ -35,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from camp.checker.checker import walk_steps
-from camp.checker.symbols import CampaignInfo, ProgramInfo
+from camp.checker.symbols import CampaignInfo, Kind, ProgramInfo
 from camp.grammar import ast as A
 from camp.runtime import values as V
 from camp.runtime.evaluator import _BINARY, Frame, Interpreter, StopFlow, token_chain
@@ -131,13 +132,11 @@ class Unsupported(Exception):
 
 
 def compile_program(interp: Interpreter) -> dict[str, CompiledCampaign] | None:
-    """Every campaign of ``interp``'s program as a Python function ``(frame, lead)``, or
-    ``None`` when the program must run on the tree-walker."""
-    symbols = interp.symbols
-    for c in symbols.campaigns.values():
-        for s in walk_steps(c.steps):
-            if isinstance(s, A.Wait):
-                return None  # suspension needs the tree-walker's continuations
+    """The campaigns of ``interp``'s program as Python functions ``(frame, lead)``, or
+    ``None`` when the program must run on the tree-walker. A campaign with a ``wait``
+    has none (suspending needs the tree-walker's continuations; it is never called, only
+    executables are, and they cannot wait): the tree-walker runs its steps and calls
+    the compiled executables."""
     if _tree_walker_frames(interp) > sys.getrecursionlimit() - 200:
         return None  # the tree-walker could run out of stack (R203): so must we
     try:
@@ -385,6 +384,10 @@ class _Generator:
 
     def program(self) -> str:
         for c in self.symbols.campaigns.values():
+            if any(isinstance(s, A.Wait) for s in walk_steps(c.steps)):
+                if c.kind is Kind.EXECUTABLE:  # the checker refuses it (E101)
+                    raise Unsupported("wait in an executable")
+                continue
             self.function(c, dynamic=False)
             if c.name in self.parented:
                 self.function(c, dynamic=True)
@@ -395,21 +398,24 @@ class _Generator:
         return self.names[name] + ("_p" if dynamic else "")
 
     def entry(self, c: CampaignInfo) -> None:
-        """``(frame, lead)`` for the scheduler: the flow's own frame, the step an error
-        stopped at put back on it; a frame with another token context (not made by the
-        scheduler) runs on the tree-walker."""
+        """``(frame, lead)`` for the scheduler and the tree-walker's calls: the campaign
+        in ``frame`` (its own token context, or a parent's for the variant that has one,
+        else the tree-walker), the step an error stopped at put back on it."""
         info = self.const(c, "c")
         name = f"campaign_{self.names[c.name][2:]}"
         self.entries[c.name] = name
         self.emit(0, f"def {name}(frame, lead):")
-        self.emit(
-            1,
-            f"if frame.tokens is not {info}.program or frame.fallback or frame.context is not {info}:",
-        )
-        self.emit(2, f"_run_block({info}.steps, frame, lead)")
-        self.emit(2, "return")
+        own = f"frame.tokens is {info}.program and not frame.fallback and frame.context is {info}"
+        self.emit(1, f"if {own}:")
+        self.emit(2, f"run = {self.function_name(c.name, False)}")
+        self.emit(1, "else:")
+        if c.name in self.parented:
+            self.emit(2, f"run = {self.function_name(c.name, True)}")
+        else:
+            self.emit(2, f"_run_block({info}.steps, frame, lead)")
+            self.emit(2, "return")
         self.emit(1, "try:")
-        self.emit(2, f"{self.function_name(c.name, False)}(lead, frame.event, frame.depth, frame)")
+        self.emit(2, "run(lead, frame.event, frame.depth, frame)")
         self.emit(1, "except CampaignError as err:")
         self.emit(2, "frame.step = err.at_step")
         self.emit(2, "raise")

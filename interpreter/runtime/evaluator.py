@@ -156,7 +156,8 @@ class Interpreter:
         self.regex_timeout = regex_timeout
         self.scheduler: Scheduler | None = None
         self.cascade = 0  # trigger-cascade depth of the flow being run
-        # Campaign name -> its compiled function (camp.runtime.compile), when compiled.
+        # Campaign name -> its compiled function (camp.runtime.compile), when compiled;
+        # a campaign without one (it has a wait) runs here.
         self.compiled: dict[str, Callable[[Frame, Lead], None]] | None = None
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
@@ -461,8 +462,12 @@ class Interpreter:
         if not qualified:
             return
         lead.runs[target.name] = self.now
+        compiled = self.compiled.get(target.name) if self.compiled is not None else None
         try:
-            self.run_block(target.steps, callee, lead)
+            if compiled is not None:  # a flow with a wait calling a compiled executable
+                compiled(callee, lead)
+            else:
+                self.run_block(target.steps, callee, lead)
         except CampaignError as err:
             if err.span is None:
                 err.span = callee.step.span if callee.step else s.span

@@ -247,12 +247,13 @@ class Scheduler:
     ) -> None:
         """Run a flow's steps from the start (``rest`` None) or what a wait left."""
         interp = self.interp
+        compiled = interp.compiled.get(campaign.name) if interp.compiled is not None else None
         try:
             if rest is not None:
                 interp.resume(rest, frame, lead)
-            elif interp.compiled is not None:
-                interp.compiled[campaign.name](frame, lead)
-            else:
+            elif compiled is not None:
+                compiled(frame, lead)
+            else:  # the tree-walker (a campaign with a wait calls compiled executables)
                 interp.run_block(campaign.steps, frame, lead)
         except Suspend as s:
             self.push(Item(s.until, self.next_seq(), lead.id, campaign, "", cascade, frame, s.rest))

@@ -4,9 +4,9 @@ logs and summaries (the summary's ``engine`` aside) on both engines."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,28 +76,24 @@ def test_examples_same_on_both_engines(name, args, tmp_path, monkeypatch):
             assert compiled[key] == tree[key], f"{name}: {key} differs (activities={activities})"
 
 
-def test_examples_without_wait_run_compiled(tmp_path, monkeypatch):
-    """The compiled engine is not silently skipped: every example whose program (with its
-    imports) has no wait runs on it."""
-    from camp.checker import check_files
-
+def test_every_example_runs_compiled(tmp_path, monkeypatch):
+    """The compiled engine is not silently skipped: every example runs on it (those with
+    a wait too: the campaigns that wait run on the tree-walker, calling compiled
+    executables)."""
     monkeypatch.chdir(ROOT)
-    compiled = set()
     for name, args in _example_runs():
-        sources = check_files([Path(args[0])], 3).symbols.sources.values()
-        if not any(re.search(r"\bwait\b", t) for t in sources):
-            assert _cli_run(args, "compiled", tmp_path, False)["engine"] == "compiled", name
-            compiled.add(name)
-    assert compiled, "no example ran on the compiled engine"
+        assert _cli_run(args, "compiled", tmp_path, False)["engine"] == "compiled", name
 
 
-def test_wait_falls_back_to_tree():
+def test_campaigns_that_wait_are_left_to_the_tree_walker():
     symbols = check_ok(
-        "campaign C < set score = 1; wait 1 day; set score = 2; >\n"
+        "campaign C < set score = 1; wait 1 day; call E; >\n"
+        "campaign D < call E; >\n"
         "executable campaign E < set score += 1; >\n"
     ).symbols
     interp = Interpreter(symbols, ActivityLog(None, keep=False), START)
-    assert compile_program(interp) is None
+    compiled = compile_program(interp)
+    assert compiled is not None and sorted(compiled) == ["D", "E"]
 
 
 # ---- hand-written scenarios ---------------------------------------------------------------
@@ -230,6 +226,24 @@ SCENARIOS: list[tuple[str, str, set[str], dict[str, int]]] = [
         {},
     ),
     (
+        "waiting-flows-call-compiled-executables",  # errors, stacks, stop and tokens across
+        """program "P" <
+             token tok = 3; token word = "p";
+             executable campaign E < set n1 += my.tok; if n1 > 9 then < fail "E at {{lead.n1}}"; > >
+             executable campaign Stop < if t2 is "x" then < stop; > moment "{{my.word}}"; >
+           >
+           program "Q" <
+             token tok = 4; token word = "q";
+             campaign Main <
+               call E; wait 1 day; call E with parent tokens;
+               retry 2 times < wait 2 hours; call E; > until n1 > 20 else < call Stop; >
+               call Stop with parent tokens; set t1 = "done";
+             >
+           >""",
+        {"R206"},
+        {},
+    ),
+    (
         "scores-and-type-errors",
         """campaign Main < set n1 += 2; set n1 -= n2; set t2 += 1; >""",
         {"R202"},
@@ -293,6 +307,7 @@ class Where:
     execs: tuple[str, ...] = ()  # executables it may call
     trigger: bool = False  # trigger.old / trigger.new (an 'on change n1' campaign)
     request: bool = False  # 'request Req;'
+    wait: bool = False  # not an executable
 
     @property
     def tokens(self) -> list[str]:
@@ -465,6 +480,8 @@ def steps(draw: st.DrawFn, where: Where, depth: int = 0) -> str:
             return f'change status in "{program}" to "{status}";'
         return f'change status to "{draw(st.sampled_from(PROGRAMS[where.program][1]))}";'
     if choice == 6:
+        if where.wait and draw(st.booleans()):
+            return draw(st.sampled_from(["wait 1 day;", "wait 3 hours;", "wait 5 days;"]))
         return "request Req;" if where.request else f"set n1 += {_lit(draw, 'number')};"
     if choice in (7, 8, 9, 10):
         n = draw(st.integers(1, 3))
@@ -492,7 +509,8 @@ def _body(draw: st.DrawFn, where: Where, most: int) -> str:
 def programs(draw: st.DrawFn, closed: bool = True) -> str:
     """A checked program: Main and up to 3 nested executables (the limit) spread over two
     programs, and (sometimes) trigger campaigns the steps set off: a change of n1 (with
-    trigger.old/new), an addition to a list, a status change, a request. Without a
+    trigger.old/new), an addition to a list, a status change, a request; (sometimes)
+    waits in the campaigns that are not executables. Without a
     schema (``closed`` false) the fields hold values of any type: the operators' type
     errors happen at run time."""
     home = {name: draw(st.sampled_from(sorted(PROGRAMS))) for name in ["Main", "Req"]}
@@ -509,7 +527,8 @@ def programs(draw: st.DrawFn, closed: bool = True) -> str:
         campaigns[program].append(
             f"  executable campaign {names[i]} < {rule} {_body(draw, where, 4)} >\n"
         )
-    main = Where(home["Main"], tuple(names), request=triggers)
+    waits = draw(st.booleans())
+    main = Where(home["Main"], tuple(names), request=triggers, wait=waits)
     campaigns[home["Main"]].append(f"  campaign Main < {_body(draw, main, 5)} >\n")
     if triggers:
         kinds = {
@@ -520,7 +539,7 @@ def programs(draw: st.DrawFn, closed: bool = True) -> str:
         }
         for name, (trigger, values_) in kinds.items():
             program = home["Req"] if name == "Req" else draw(st.sampled_from(sorted(PROGRAMS)))
-            where = Where(program, tuple(names), trigger=values_, request=name != "Req")
+            where = Where(program, tuple(names), values_, name != "Req", waits)
             rule = draw(st.sampled_from(["", "qualify every time;"]))
             campaigns[program].append(
                 f"  campaign {name} < {trigger} {rule} {_body(draw, where, 3)} >\n"
@@ -560,6 +579,7 @@ def _run_engine(symbols, leads_path, tmp_path, engine, keep, max_steps):
         start=START,
         out=out,
         keep_activities=keep,
+        until=START + dt.timedelta(days=2),  # flows that wait longer are still waiting
         limits=Limits(max_steps=max_steps, max_cascade=4),
         engine=engine,
     )
