@@ -539,6 +539,8 @@ def _row_formatter(
         "Decimal": Decimal,
         "_memo": memo.get,
         "_number": number_text,
+        "_date": _dt.date,
+        "_datetime": _dt.datetime,
     }
     cells = []
     for c in columns:
@@ -553,6 +555,12 @@ def _row_formatter(
             )
         elif wanted is Type.BOOLEAN:
             cells.append(f"('true' if {get} is True else 'false' if v is False else _cell(v))")
+        elif wanted is Type.DATE:
+            cells.append(f"(v.isoformat() if type{get} is _date else _cell(v))")
+        elif wanted is Type.DATETIME:
+            cells.append(
+                f"(v.isoformat(timespec='seconds') if type{get} is _datetime else _cell(v))"
+            )
         else:
             cells.append(f"_cell(get({c!r}))")
     source = (
