@@ -87,6 +87,15 @@ _TESTS = frozenset(A.BinOp) - A.ARITHMETIC - A.LOGICAL
 
 # Fast paths of ``X op constant`` when X has the constant's type: the code on X (``{x}``)
 # and the constant (``{k}``, its case-folded text ``{f}``, its decimal members ``{d}``).
+# Exact comparisons of two values of one type (numbers; texts, case-sensitively).
+_COMPARE: dict[A.BinOp, str] = {
+    A.BinOp.EQ: "{x} == {k}",
+    A.BinOp.NE: "{x} != {k}",
+    A.BinOp.LT: "{x} < {k}",
+    A.BinOp.LE: "{x} <= {k}",
+    A.BinOp.GT: "{x} > {k}",
+    A.BinOp.GE: "{x} >= {k}",
+}
 _FAST_TEXT: dict[A.BinOp, str] = {
     A.BinOp.CONTAINS: "{f} in {x}.casefold()",
     A.BinOp.NOT_CONTAINS: "{f} not in {x}.casefold()",
@@ -96,22 +105,12 @@ _FAST_TEXT: dict[A.BinOp, str] = {
     A.BinOp.NOT_ENDS_WITH: "not {x}.casefold().endswith({f})",
     A.BinOp.IS: "{x}.casefold() == {f}",
     A.BinOp.IS_NOT: "{x}.casefold() != {f}",
-    A.BinOp.EQ: "{x} == {k}",
-    A.BinOp.NE: "{x} != {k}",
-    A.BinOp.LT: "{x} < {k}",
-    A.BinOp.LE: "{x} <= {k}",
-    A.BinOp.GT: "{x} > {k}",
-    A.BinOp.GE: "{x} >= {k}",
+    **_COMPARE,
 }
 _FAST_NUMBER: dict[A.BinOp, str] = {
     A.BinOp.IS: "{x} == {k}",
     A.BinOp.IS_NOT: "{x} != {k}",
-    A.BinOp.EQ: "{x} == {k}",
-    A.BinOp.NE: "{x} != {k}",
-    A.BinOp.LT: "{x} < {k}",
-    A.BinOp.LE: "{x} <= {k}",
-    A.BinOp.GT: "{x} > {k}",
-    A.BinOp.GE: "{x} >= {k}",
+    **_COMPARE,
 }
 _FAST_BOOLEAN: dict[A.BinOp, str] = {
     A.BinOp.IS: "{x} is {k}",
