@@ -156,7 +156,8 @@ class Interpreter:
         self.regex_timeout = regex_timeout
         self.scheduler: Scheduler | None = None
         self.cascade = 0  # trigger-cascade depth of the flow being run
-        # Campaign name -> its compiled function (camp.runtime.compile), when compiled.
+        # Campaign name -> its compiled function (camp.runtime.compile), when compiled;
+        # a campaign without one (it has a wait) runs here.
         self.compiled: dict[str, Callable[[Frame, Lead], None]] | None = None
         self.source_lines = {f: t.split("\n") for f, t in symbols.sources.items()}
         self.field_types = {n: f.type for n, f in symbols.fields.items()}
@@ -461,8 +462,12 @@ class Interpreter:
         if not qualified:
             return
         lead.runs[target.name] = self.now
+        compiled = self.compiled.get(target.name) if self.compiled is not None else None
         try:
-            self.run_block(target.steps, callee, lead)
+            if compiled is not None:  # a flow with a wait calling a compiled executable
+                compiled(callee, lead)
+            else:
+                self.run_block(target.steps, callee, lead)
         except CampaignError as err:
             if err.span is None:
                 err.span = callee.step.span if callee.step else s.span
@@ -496,12 +501,15 @@ class Interpreter:
         return all(self.condition(f, frame, lead) for f in campaign.filters)
 
     def snapshot(self, frame: Frame) -> StackFrame:
-        step = frame.step
-        span = step.span if step is not None else frame.campaign.decl.span
+        return self.snapshot_at(frame.campaign, frame.step)
+
+    def snapshot_at(self, campaign: CampaignInfo, step: A.Step | None) -> StackFrame:
+        """The stack frame of ``campaign`` running ``step`` (None: not started)."""
+        span = step.span if step is not None else campaign.decl.span
         lines = self.source_lines.get(span.file, [])
         source = lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
-        kind = "executable" if frame.campaign.kind is Kind.EXECUTABLE else "campaign"
-        return StackFrame(span, kind, frame.campaign.name, source)
+        kind = "executable" if campaign.kind is Kind.EXECUTABLE else "campaign"
+        return StackFrame(span, kind, campaign.name, source)
 
     def s_request(self, s: A.Request, frame: Frame, lead: Lead) -> None:
         self.activity(lead, frame, "Request Campaign", target=s.target)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Union
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import BUILTIN_FIELDS, Symbols
@@ -89,17 +89,9 @@ class Typer:
             def number_cell(raw: Any, where: str) -> Value:
                 if type(raw) is str and raw != "":
                     try:
-                        d = Decimal(raw.strip())
-                    except (ValueError, InvalidOperation):
-                        pass  # cell() raises the error
-                    else:
-                        # short, finite and in range: exact (number_fits) without counting digits
-                        if (
-                            len(raw) <= PRECISION
-                            and d.is_finite()
-                            and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT
-                        ):
-                            return d
+                        return _number_text(raw)
+                    except (ValueError, InvalidOperation, _Unusual):
+                        pass  # cell() gives the value or the error
                 return cell(name, raw, where, text)
 
             return number_cell
@@ -154,23 +146,52 @@ class Typer:
                 raise ValueError(raw)
             return Decimal(str(raw).strip())
         if wanted is Type.BOOLEAN:
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in ("true", "yes", "1"):
-                return True
-            if text in ("false", "no", "0"):
-                return False
-            raise ValueError(raw)
-        text = str(raw).strip()
+            return raw if isinstance(raw, bool) else _boolean_text(str(raw))
         if wanted is Type.DATE:
-            return (
-                _dt.date.fromisoformat(text[:10])
-                if len(text) > 10 and text[10] in "T "
-                else _dt.date.fromisoformat(text)
-            )
-        parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=None)
+            return _date_text(str(raw))
+        return _datetime_text(str(raw))
+
+    def row_converter(self, header: list[str]) -> Callable[[list[str]], dict[str, Value]]:
+        """One function for CSV rows under ``header`` (text cells, ``id`` left out) giving
+        what :meth:`lead_fields` gives, generated once per file: each column's conversion
+        chosen from the schema, the defaults folded in. It may raise on any cell it does
+        not take as is (its errors name no row): the caller then types that row with
+        :meth:`lead_fields`, which gives the value or the error naming the row."""
+        readers = {
+            Type.NUMBER: _number_text,
+            Type.BOOLEAN: _boolean_text,
+            Type.DATE: _date_text,
+            Type.DATETIME: _datetime_text,
+        }
+        reader_of = {t: f"_{t}" for t in readers}  # a cell's type -> its reader's name
+        namespace: dict[str, Any] = {reader_of[t]: f for t, f in readers.items()}
+        namespace["_cell"] = self.cell
+        names = [f"c{i}" for i in range(len(header))]
+        entries: list[str] = []
+        for i, name in enumerate(header):
+            if name == "id":
+                continue
+            cell, key = names[i], repr(name)
+            wanted = self.types.get(name)
+            if wanted is Type.TEXT:
+                value = f"{cell} or None"
+            elif wanted in reader_of:
+                value = f"{reader_of[wanted]}({cell}) if {cell} else None"
+            else:  # typed by its look (no schema, or a column the schema lacks)
+                value = f"_cell({key}, {cell}, '')"
+            if name in self.defaults:
+                namespace[f"D{i}"] = self.defaults[name]
+                value = f"v if (v := ({value})) is not None else D{i}"
+            entries.append(f"{key}: ({value})")
+        for j, (name, default) in enumerate(self.defaults.items()):
+            if name not in header:
+                namespace[f"E{j}"] = default
+                entries.append(f"{name!r}: E{j}")
+        unpack = f"{', '.join(names)}, = cells" if names else "pass"
+        source = f"def convert(cells):\n    {unpack}\n    return {{{', '.join(entries)}}}\n"
+        exec(compile(source, "<camp row reader>", "exec"), namespace)
+        convert: Callable[[list[str]], dict[str, Value]] = namespace["convert"]
+        return convert
 
     def lead_fields(self, row: dict[str, Any], where: str, text: bool = True) -> dict[str, Value]:
         fields: dict[str, Value] = {}
@@ -186,6 +207,45 @@ class Typer:
             if fields.get(name) is None:
                 fields[name] = default
         return fields
+
+
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _boolean_text(raw: str) -> bool:
+    try:
+        return _BOOLEANS[raw.strip().lower()]
+    except KeyError:
+        raise ValueError(raw) from None
+
+
+def _date_text(raw: str) -> _dt.date:
+    text = raw.strip()
+    if len(text) > 10 and text[10] in "T ":
+        return _dt.date.fromisoformat(text[:10])
+    return _dt.date.fromisoformat(text)
+
+
+def _datetime_text(raw: str) -> _dt.datetime:
+    parsed = _dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=None)
+
+
+class _Unusual(Exception):
+    """A cell the row reader does not take as is (see :meth:`Typer.row_converter`)."""
+
+
+def _number_text(raw: str) -> Decimal:
+    """A number cell that is short, finite and in range (exact without counting its
+    digits, as :func:`number_fits`); anything else raises (the generic path decides)."""
+    d = Decimal(raw.strip())
+    if (
+        len(raw) <= PRECISION
+        and d.is_finite()
+        and -EXPONENT_LIMIT <= d.adjusted() <= EXPONENT_LIMIT
+    ):
+        return d
+    raise _Unusual(raw)
 
 
 class IdSet:
@@ -227,18 +287,52 @@ def read_leads(path: Path, symbols: Symbols) -> Iterator[RawLead]:
     The first bad row ends the read with an :class:`InputError` naming it (the
     workspace import reads the same rows with :func:`scan_rows` and may skip them).
     """
-    scanned = scan_rows(path)
+    for lead_id, fields in iter_leads(path, symbols):
+        yield RawLead(lead_id, fields)
+
+
+def iter_leads(path: Path, symbols: Symbols) -> Iterator[tuple[int, dict[str, Value]]]:
+    """:func:`read_leads` as ``(id, fields)`` pairs."""
     typer = Typer(symbols)
-    text = scanned.format == "csv"
     seen = IdSet()
-    for n, row in enumerate(scanned.rows, start=1):
+    fmt, name, handle = _open_lead_file(path)
+    if fmt == "csv":
+        yield from _iter_csv_leads(handle, name, typer, seen)
+        return
+    for n, row in enumerate(_json_rows(fmt, name, handle), start=1):
         if row.data is None:
             raise InputError(f"{row.where}: {row.error}")
         lead_id = _lead_id(row.data.get("id"), n, row.where)
         if lead_id in seen:
             raise InputError(f"{row.where}: duplicate lead id {lead_id}")
         seen.add(lead_id)
-        yield RawLead(lead_id, typer.lead_fields(row.data, row.where, text))
+        yield lead_id, typer.lead_fields(row.data, row.where, False)
+
+
+def _iter_csv_leads(
+    handle: IO[bytes], name: str, typer: Typer, seen: IdSet
+) -> Iterator[tuple[int, dict[str, Value]]]:
+    """CSV leads through one generated row reader (:meth:`Typer.row_converter`); a row it
+    does not take as is goes through :meth:`Typer.lead_fields`, which has the last word."""
+    header, records = _open_csv(handle, name)
+    convert = typer.row_converter(header)
+    id_column = header.index("id") if "id" in header else None
+    for n, (line, cells, error) in enumerate(records, start=1):
+        if error is not None:
+            raise InputError(f"{name}:{line}: {error}")
+        raw_id = cells[id_column] if id_column is not None else ""
+        if raw_id.isascii() and raw_id.isdigit():
+            lead_id = int(raw_id)
+        else:
+            lead_id = _lead_id(raw_id, n, f"{name}:{line}")
+        if lead_id in seen:
+            raise InputError(f"{name}:{line}: duplicate lead id {lead_id}")
+        seen.add(lead_id)
+        try:
+            fields = convert(cells)
+        except Exception:  # the generic path below decides
+            fields = typer.lead_fields(dict(zip(header, cells, strict=True)), f"{name}:{line}")
+        yield lead_id, fields
 
 
 def _lead_id(raw: Any, n: int, where: str) -> int:
@@ -395,10 +489,8 @@ def _write_leads(
                 header = ["id", *columns, *extra]
                 writer = csv.writer(out)
                 writer.writerow(header)
-                cells = [(c, _column_cell(types.get(c))) for c in header[1:]]
-            get = fields.get
-            row = [lead_id, *[cell(get(c)) for c, cell in cells]]
-            writer.writerow(row)
+                row = _row_formatter(header[1:], types)
+            writer.writerow(row(lead_id, fields))
             count += 1
         if writer is None:
             csv.writer(out).writerow(["id", *columns])
@@ -427,21 +519,58 @@ def _cell(value: Value) -> Any:
     return v
 
 
-def _text_cell(value: Value) -> Any:
-    return value if type(value) is str else _cell(value)
+def _row_formatter(
+    columns: list[str], types: dict[str, Type]
+) -> Callable[[int, dict[str, Value]], tuple[Any, ...]]:
+    """One function giving a lead's CSV cells (``id``, then ``columns``), generated once
+    per file: each column's formatter chosen from the schema, with exact-type fast paths
+    (text as is, numbers through a per-file memo of :func:`format_number`: its text
+    depends only on the number's value) and :func:`_cell` for everything else."""
+    memo: dict[Decimal, str] = {}
 
+    def number_text(d: Decimal) -> str:
+        if len(memo) >= 4096:  # bounded: memory stays flat however many leads
+            memo.clear()
+        text = memo[d] = format_number(d)
+        return text
 
-def _number_cell(value: Value) -> Any:
-    return format_number(value) if type(value) is Decimal else _cell(value)
-
-
-def _column_cell(wanted: Type | None) -> Callable[[Value], Any]:
-    """A CSV column's formatter: exact-type fast paths, else the generic ``_cell``."""
-    if wanted is Type.TEXT:
-        return _text_cell
-    if wanted is Type.NUMBER:
-        return _number_cell
-    return _cell
+    namespace: dict[str, Any] = {
+        "_cell": _cell,
+        "Decimal": Decimal,
+        "_memo": memo.get,
+        "_number": number_text,
+        "_date": _dt.date,
+        "_datetime": _dt.datetime,
+    }
+    cells = []
+    for c in columns:
+        get = f"(v := get({c!r}))"
+        wanted = types.get(c)
+        if wanted is Type.TEXT:
+            cells.append(f"(v if type{get} is str else '' if v is None else _cell(v))")
+        elif wanted is Type.NUMBER:
+            cells.append(
+                f"((_memo(v) or _number(v)) if type{get} is Decimal "
+                "else '' if v is None else _cell(v))"
+            )
+        elif wanted is Type.BOOLEAN:
+            cells.append(f"('true' if {get} is True else 'false' if v is False else _cell(v))")
+        elif wanted is Type.DATE:
+            cells.append(f"(v.isoformat() if type{get} is _date else _cell(v))")
+        elif wanted is Type.DATETIME:
+            cells.append(
+                f"(v.isoformat(timespec='seconds') if type{get} is _datetime else _cell(v))"
+            )
+        else:
+            cells.append(f"_cell(get({c!r}))")
+    source = (
+        "def row(lead_id, fields):\n"
+        "    get = fields.get\n"
+        f"    return (lead_id, {''.join(f'{cell}, ' for cell in cells)})\n"
+    )
+    exec(compile(source, "<camp row writer>", "exec"), namespace)
+    row: Callable[[int, dict[str, Value]], tuple[Any, ...]] = namespace["row"]
+    return row
 
 
 def _record(lead_id: int, fields: dict[str, Value], columns: list[str]) -> dict[str, Any]:
@@ -482,20 +611,40 @@ def scan_rows(path: Path) -> ScannedFile:
     set. What spoils the whole file (unreadable, unknown type, malformed JSON
     array, bad CSV header) raises :class:`InputError` at once.
     """
+    fmt, name, handle = _open_lead_file(path)
+    if fmt != "csv":
+        return ScannedFile(fmt, None, _json_rows(fmt, name, handle))
+    header, records = _open_csv(handle, name)
+    return ScannedFile(fmt, header, _scan_csv(records, header, name))
+
+
+def _json_rows(fmt: str, name: str, handle: IO[bytes]) -> Iterator[Row]:
+    if fmt == "json":
+        with handle:
+            data = handle.read()
+        return _scan_json(data, name)
+    return _scan_jsonl(handle, name)
+
+
+def _open_lead_file(path: Path) -> tuple[str, str, IO[bytes]]:
+    """A lead file's format, its name for messages, and the file opened."""
     fmt = file_format(path)
     name = display_path(path)
     if path.is_dir():
         raise InputError(f"{name}: is a directory, not a lead file")
     try:
-        handle = path.open("rb")
+        return fmt, name, path.open("rb")
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror}") from None
-    if fmt == "json":
-        with handle:
-            data = handle.read()
-        return ScannedFile(fmt, None, _scan_json(data, name))
-    if fmt == "jsonl":
-        return ScannedFile(fmt, None, _scan_jsonl(handle, name))
+
+
+# One CSV data row: (its last line, its cells, why it is bad or None).
+CsvRecord = tuple[int, list[str], Union[str, None]]
+
+
+def _open_csv(handle: IO[bytes], name: str) -> tuple[list[str], Iterator[CsvRecord]]:
+    """A CSV lead file's header (checked) and its data rows; raises :class:`InputError`
+    for what spoils the whole file."""
     bad_lines: dict[int, str] = {}
     lines = _decoded_lines(handle, bad_lines)
     reader = csv.reader(lines, strict=True)
@@ -522,7 +671,7 @@ def scan_rows(path: Path) -> ScannedFile:
             handle.close()
             raise InputError(f"{name}:1: duplicate column name '{h}' in the header")
         seen.add(h)
-    return ScannedFile(fmt, header, _scan_csv(handle, reader, header, bad_lines, name))
+    return header, _csv_records(handle, reader, len(header), bad_lines)
 
 
 def _csv_reason(e: csv.Error) -> str:
@@ -541,13 +690,9 @@ def _decoded_lines(handle: IO[bytes], bad: dict[int, str]) -> Iterator[str]:
             yield line.decode("utf-8", errors="replace")
 
 
-def _scan_csv(
-    handle: IO[bytes],
-    reader: Any,
-    header: list[str],
-    bad_lines: dict[int, str],
-    name: str,
-) -> Iterator[Row]:
+def _csv_records(
+    handle: IO[bytes], reader: Any, width: int, bad_lines: dict[int, str]
+) -> Iterator[CsvRecord]:
     with handle:
         last = reader.line_num
         while True:
@@ -556,26 +701,31 @@ def _scan_csv(
             except StopIteration:
                 return
             except csv.Error as e:
-                where = f"{name}:{last + 1}"
+                line = last + 1
                 last = reader.line_num
-                yield Row(where, None, f"malformed CSV: {_csv_reason(e)}", [])
+                yield line, [], f"malformed CSV: {_csv_reason(e)}"
                 continue
             first, last = last + 1, reader.line_num
-            where = f"{name}:{last}"
-            bad = next((bad_lines[n] for n in range(first, last + 1) if n in bad_lines), None)
-            if bad is not None:
-                yield Row(where, None, bad, cells)
-            elif not cells or cells == [""]:
+            if bad_lines:
+                bad = next((bad_lines[n] for n in range(first, last + 1) if n in bad_lines), None)
+                if bad is not None:
+                    yield last, cells, bad
+                    continue
+            if not cells or cells == [""]:
                 continue
-            elif len(cells) != len(header):
-                yield Row(
-                    where,
-                    None,
-                    f"row has {len(cells)} cells, the header has {len(header)}",
-                    cells,
-                )
+            if len(cells) != width:
+                yield last, cells, f"row has {len(cells)} cells, the header has {width}"
             else:
-                yield Row(where, dict(zip(header, cells, strict=True)), None, cells)
+                yield last, cells, None
+
+
+def _scan_csv(records: Iterator[CsvRecord], header: list[str], name: str) -> Iterator[Row]:
+    for line, cells, error in records:
+        where = f"{name}:{line}"
+        if error is not None:
+            yield Row(where, None, error, cells)
+        else:
+            yield Row(where, dict(zip(header, cells, strict=True)), None, cells)
 
 
 def _scan_json(data: bytes, name: str) -> Iterator[Row]:

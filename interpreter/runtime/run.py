@@ -25,6 +25,7 @@ from camp.runtime.evaluator import Interpreter, Limits
 from camp.runtime.leadio import (
     IdSet,
     Typer,
+    iter_leads,
     json_text,
     read_events,
     read_leads,
@@ -303,13 +304,14 @@ def _run_streaming(
 
     def processed() -> Iterator[tuple[int, dict[str, Any]]]:
         assert opts.leads is not None
-        for raw in read_leads(opts.leads, interp.symbols):
-            lead = Lead(raw.id, raw.fields)
+        for lead_id, fields in iter_leads(opts.leads, interp.symbols):
+            lead = Lead(lead_id, fields)
             leads.clear()
             leads[lead.id] = lead
             interp.now = opts.start
-            scheduler.start(lead, target, trigger, opts.start)
-            scheduler.run(opts.until)
+            scheduler.run_flow(lead, target, trigger)  # what start + run do, without the queue
+            if scheduler.queue:  # requests it made
+                scheduler.run(opts.until)
             summary.leads += 1
             summary.steps += lead.steps
             if opts.progress is not None:

@@ -193,46 +193,70 @@ class Scheduler:
         lead = self.leads.get(item.lead_id)
         if lead is None:
             return
-        campaign = item.campaign
+        if item.frame is None:
+            self.run_flow(lead, item.campaign, item.trigger, item.cascade, item.event)
+            return
         interp.cascade = item.cascade
-        frame = item.frame
-        if frame is None:
-            frame = Frame(campaign, campaign.program, None, None)
-            frame.event = item.event
-            if item.cascade > interp.limits.max_cascade:
-                self.error(
-                    lead,
-                    frame,
-                    CampaignError(
-                        "R205",
-                        f"trigger cascade deeper than {interp.limits.max_cascade}: lead "
-                        f"{lead.describe()} keeps re-triggering '{campaign.name}'",
-                        campaign.decl.name_span,
-                    ),
-                )
-                return
-            try:
-                if not interp.qualifies(campaign, frame, lead):
-                    return
-            except CampaignError as err:
-                self.error(lead, frame, err)
-                return
-            lead.runs[campaign.name] = interp.now
-            self.stats.flows += 1
-            interp.log.add(lead, interp.now, "Campaign Run", campaign.name, trigger=item.trigger)
-            blocks: list[Any] = [(campaign.steps, 0)]
-        else:
-            interp.log.add(lead, interp.now, "Resume", campaign.name, until=item.time)
-            blocks = item.rest
-        try:
-            if interp.compiled is not None and item.frame is None:
-                interp.compiled[campaign.name](frame, lead)
-            else:
-                interp.resume(blocks, frame, lead)
-        except Suspend as s:
-            self.push(
-                Item(s.until, self.next_seq(), lead.id, campaign, "", item.cascade, frame, s.rest)
+        interp.log.add(lead, interp.now, "Resume", item.campaign.name, until=item.time)
+        self._steps(lead, item.campaign, item.frame, item.cascade, item.rest)
+
+    def run_flow(
+        self,
+        lead: Lead,
+        campaign: CampaignInfo,
+        trigger: str,
+        cascade: int = 0,
+        event: tuple[Any, Any] | None = None,
+    ) -> None:
+        """A flow run of ``campaign`` for ``lead``, now: what a queued start does when it
+        comes due (a batch run calls it directly for each lead)."""
+        interp = self.interp
+        interp.cascade = cascade
+        frame = Frame(campaign, campaign.program, None, None)
+        frame.event = event
+        if cascade > interp.limits.max_cascade:
+            self.error(
+                lead,
+                frame,
+                CampaignError(
+                    "R205",
+                    f"trigger cascade deeper than {interp.limits.max_cascade}: lead "
+                    f"{lead.describe()} keeps re-triggering '{campaign.name}'",
+                    campaign.decl.name_span,
+                ),
             )
+            return
+        try:
+            if not interp.qualifies(campaign, frame, lead):
+                return
+        except CampaignError as err:
+            self.error(lead, frame, err)
+            return
+        lead.runs[campaign.name] = interp.now
+        self.stats.flows += 1
+        interp.log.add(lead, interp.now, "Campaign Run", campaign.name, trigger=trigger)
+        self._steps(lead, campaign, frame, cascade, None)
+
+    def _steps(
+        self,
+        lead: Lead,
+        campaign: CampaignInfo,
+        frame: Frame,
+        cascade: int,
+        rest: list[Any] | None,
+    ) -> None:
+        """Run a flow's steps from the start (``rest`` None) or what a wait left."""
+        interp = self.interp
+        compiled = interp.compiled.get(campaign.name) if interp.compiled is not None else None
+        try:
+            if rest is not None:
+                interp.resume(rest, frame, lead)
+            elif compiled is not None:
+                compiled(frame, lead)
+            else:  # the tree-walker (a campaign with a wait calls compiled executables)
+                interp.run_block(campaign.steps, frame, lead)
+        except Suspend as s:
+            self.push(Item(s.until, self.next_seq(), lead.id, campaign, "", cascade, frame, s.rest))
         except StopFlow:
             return
         except CampaignError as err:

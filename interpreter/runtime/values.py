@@ -36,6 +36,9 @@ class CampaignError(Exception):
         self.message = message
         self.span = span
         self.stack: tuple[Any, ...] = ()
+        # The compiled engine: the step its innermost frame not yet on ``stack`` was
+        # running (what the tree-walker keeps in that frame's ``step``).
+        self.at_step: Any = None
 
 
 def type_error(message: str) -> CampaignError:
@@ -140,6 +143,11 @@ def fmt_repr(value: Value) -> str:
 
 
 def add(a: Value, b: Value) -> Value:
+    if type(a) is Decimal and type(b) is Decimal:
+        try:
+            return _EXACT.add(a, b)
+        except ArithmeticError:
+            pass  # the general path below reports it
     if isinstance(a, str) or isinstance(b, str):
         return fmt(a) + fmt(b)
     if a is None or b is None:
@@ -148,12 +156,22 @@ def add(a: Value, b: Value) -> Value:
 
 
 def sub(a: Value, b: Value) -> Value:
+    if type(a) is Decimal and type(b) is Decimal:
+        try:
+            return _EXACT.subtract(a, b)
+        except ArithmeticError:
+            pass  # the general path below reports it
     if a is None or b is None:
         return None
     return _exactly("-", _EXACT.subtract, _number(a, "-"), _number(b, "-"))
 
 
 def mul(a: Value, b: Value) -> Value:
+    if type(a) is Decimal and type(b) is Decimal:
+        try:
+            return _EXACT.multiply(a, b)
+        except ArithmeticError:
+            pass  # the general path below reports it
     if a is None or b is None:
         return None
     return _exactly("*", _EXACT.multiply, _number(a, "*"), _number(b, "*"))

@@ -62,7 +62,11 @@ ActivitySink = Callable[[dict[str, Any]], None]
 class ActivityLog:
     """Append-only activity log: counts, optional in-memory list, optional JSONL stream,
     optional sinks. With none of them (``counting_only``) no record is built at all: the
-    summary only needs the counts."""
+    summary only needs the counts.
+
+    Counts: ``total`` and ``by_type`` (which a subclass may add to), and ``tally``, one
+    slot per activity type (:meth:`slot`), so that compiled code counts an activity with
+    one list increment; reading ``total`` or ``by_type`` first folds ``tally`` in."""
 
     def __init__(
         self,
@@ -75,20 +79,56 @@ class ActivityLog:
         self.sinks: list[ActivitySink] = list(sinks or ())
         self.counting_only = stream is None and not keep and not self.sinks
         self.items: list[dict[str, Any]] = []
-        self.by_type: Counter[str] = Counter()
+        self.tally: list[int] = []  # activities by type, at the type's slot; not yet in _total
+        self._slots: dict[str, int] = {}
+        self._types: list[str] = []
+        self._total = 0
+        self._by_type: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
-        self.total = 0
         self._time: _dt.datetime | None = None
         self._time_text = ""
+
+    def slot(self, type_: str) -> int:
+        """The index in ``tally`` counting activities of ``type_``."""
+        index = self._slots.get(type_)
+        if index is None:
+            index = self._slots[type_] = len(self._types)
+            self._types.append(type_)
+            self.tally.append(0)
+        return index
+
+    def _settle(self) -> None:
+        tally = self.tally
+        if any(tally):
+            for type_, n in zip(self._types, tally, strict=True):
+                if n:
+                    self._by_type[type_] += n
+                    self._total += n
+            tally[:] = [0] * len(tally)  # the same list: compiled code holds it
+
+    @property
+    def total(self) -> int:
+        self._settle()
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._settle()
+        self._total = value
+
+    @property
+    def by_type(self) -> Counter[str]:
+        self._settle()
+        return self._by_type
 
     def add(
         self, lead: Lead, time: _dt.datetime, type_: str, campaign: str, **attrs: Any
     ) -> dict[str, Any]:
+        index = self._slots.get(type_)
+        self.tally[self.slot(type_) if index is None else index] += 1
+        if type_ == "Send Email":
+            self.emails[attrs["email"]] += 1
         if self.counting_only:
-            self.total += 1
-            self.by_type[type_] += 1
-            if type_ == "Send Email":
-                self.emails[attrs["email"]] += 1
             return attrs
         if time is not self._time:  # the clock moves far less often than activities happen
             self._time, self._time_text = time, time.isoformat(timespec="seconds")
@@ -99,10 +139,6 @@ class ActivityLog:
             "campaign": campaign,
         }
         record.update(attrs)
-        self.total += 1
-        self.by_type[type_] += 1
-        if type_ == "Send Email":
-            self.emails[attrs["email"]] += 1
         for sink in self.sinks:
             sink(record)
         if self.stream is not None:
@@ -115,5 +151,4 @@ class ActivityLog:
 
     def count(self, type_: str) -> None:
         """An activity of ``type_`` (not Send Email) when only counts are wanted."""
-        self.total += 1
-        self.by_type[type_] += 1
+        self.tally[self.slot(type_)] += 1
