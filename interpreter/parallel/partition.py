@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import pickle
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -311,16 +312,47 @@ def activity_key(line: str) -> ActKey:
     return str(record["time"]), int(record["lead"])
 
 
-def _block_key(line: bytes) -> tuple[bytes | None, ActKey]:
-    """The prefix that every line of a (time, lead) block starts with (``{"lead": 7,
-    "time": "..."``; None when the line is not in the log's own layout) and the key."""
-    if line.startswith(b'{"lead": '):
-        comma = line.find(b",", 9)
-        if line.startswith(b', "time": "', comma):
-            end = line.find(b'"', comma + 11)
-            if end > 0:
-                return line[: end + 1], (line[comma + 11 : end].decode(), int(line[9:comma]))
-    return None, activity_key(line.decode("utf-8"))
+# A (time, lead) block of the log's own layout: a line and the lines after it that start
+# with the same ``{"lead": N, "time": "..."`` (found by the regex engine, not per line).
+_BLOCK = re.compile(rb'(\{"lead": (\d+), "time": "([^"]*)")[^\n]*\n(?:\1[^\n]*\n)*')
+
+
+def _blocks(path: Path) -> list[tuple[ActKey, int, int]]:
+    """The log's (time, lead) blocks in file order: (key, offset, size). Read in chunks
+    that end at a line end; a block cut by a chunk's end joins the next chunk's first."""
+    index: list[tuple[ActKey, int, int]] = []
+    with path.open("rb") as f:
+        offset = 0
+        rest = b""
+        while True:
+            chunk = f.read(_CHUNK)
+            data = rest + chunk
+            if not data:
+                return index
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if not cut:
+                rest = data
+                continue
+            pos = 0
+            while pos < cut:
+                m = _BLOCK.match(data, pos, cut)
+                if m is None:  # a line in another layout (or without its line end)
+                    end = data.find(b"\n", pos, cut)
+                    end = cut if end < 0 else end + 1
+                    key = activity_key(data[pos:end].decode("utf-8"))
+                else:
+                    end = m.end()
+                    key = (m.group(3).decode(), int(m.group(2)))
+                if index and index[-1][0] == key and index[-1][1] + index[-1][2] == offset + pos:
+                    index[-1] = (key, index[-1][1], index[-1][2] + end - pos)
+                else:
+                    index.append((key, offset + pos, end - pos))
+                pos = end
+            offset += cut
+            rest = data[cut:]
+
+
+_CHUNK = 16 << 20
 
 
 def sort_blocks(path: Path) -> list[tuple[ActKey, int]]:
@@ -328,17 +360,7 @@ def sort_blocks(path: Path) -> list[tuple[ActKey, int]]:
     lines with the same (time, lead), and return the blocks' keys and sizes in order.
     Only an index (key, offset, size) is sorted, stably, so a lead's own order is kept;
     a log already in order (a batch of leads in file order) is left as it is."""
-    index: list[tuple[ActKey, int, int]] = []
-    with path.open("rb") as f:
-        prefix: bytes | None = None
-        offset = 0
-        for line in f:
-            if prefix is None or not line.startswith(prefix):
-                prefix, key = _block_key(line)
-                index.append((key, offset, 0))
-            key, start, size = index[-1]
-            index[-1] = (key, start, size + len(line))
-            offset += len(line)
+    index = _blocks(path)
     if all(index[n][0] < index[n + 1][0] for n in range(len(index) - 1)):
         return [(key, size) for key, _, size in index]
     index.sort(key=lambda block: block[0])
