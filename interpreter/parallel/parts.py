@@ -671,12 +671,13 @@ def _scan(src: Source, targets: list[int]) -> tuple[list[tuple[int, int, int]], 
                 continue  # a record longer than the chunk read so far
             region, buf = buf[:end], buf[end:]
             while pending and pending[0] < offset + len(region):
-                at = _boundary_at(region, pending.pop(0) - offset, csv_format)
-                cut = len(region) if at is None else at
+                cut = _boundary_at(region, pending.pop(0) - offset, csv_format)
+                if cut is None or (eof and cut == len(region)):  # no row starts after it
+                    continue
                 lines_in, rows_in = _counts(region[:cut], csv_format, final=False)
                 offset, line, rows = offset + cut, line + lines_in, rows + rows_in
                 region = region[cut:]
-                if points[-1][0] != offset and (region or buf or not eof):
+                if points[-1][0] != offset:
                     points.append((offset, line, rows))
             lines_in, rows_in = _counts(region, csv_format, final=eof)
             offset, line, rows = offset + len(region), line + lines_in, rows + rows_in
