@@ -169,7 +169,8 @@ def run_job(
         owns=selector.owns if selector is not None else None,
         keep_ids=job.pieces is not None,
     )
-    activities = Path(job.activities) if job.activities else None
+    # Names unique to this attempt: Dask may run a task again when its worker is lost.
+    activities = Path(job.activities).with_suffix(f".{token}.jsonl") if job.activities else None
     opts = RunOptions(
         campaign=job.campaign,
         leads=Path(job.inputs.leads[0].path) if job.inputs.leads else None,

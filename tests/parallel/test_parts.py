@@ -310,6 +310,32 @@ def test_a_duplicate_id_across_partitions(tmp_path: Path, dask_address: str) -> 
     )
 
 
+def test_with_events_the_first_bad_cell_of_any_partition_is_reported(
+    tmp_path: Path, dask_address: str
+) -> None:
+    """Split by id (events), a partition types only its own rows: a cell that is no
+    number Camp holds fails only the partition that owns its row, and the run reports
+    the first such row of the file."""
+    lines = (ROOT / "examples/data/nurture.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    column = header.index("score")
+    for row in (10, 5):  # ids 10 and 5: different partitions, of 2 and of 3
+        cells = lines[row].split(",")
+        cells[column] = "1e5000"
+        lines[row] = ",".join(cells)
+    (tmp_path / "leads.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = [
+        str(ROOT / "examples/nurture.camp"), "--leads", "leads.csv", "--events",
+        str(ROOT / "examples/data/nurture.events.jsonl"), "--out", "out.csv",
+    ]  # fmt: skip
+    before = listing(tmp_path)
+    for mode in [*MODES, "dask"]:
+        result = camp_run(tmp_path, *args, *mode_args(mode, dask_address))
+        assert result["code"] == 2, result["stderr"]
+        assert result["stderr"].startswith("camp: error: leads.csv:6: field 'score': "), mode
+        assert listing(tmp_path) == before
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [
@@ -458,3 +484,21 @@ def test_no_run_writes_into_the_working_directory(shapes: Path, dask_address: st
         assert result["code"] == 0
         assert listing(cwd) == before
     assert not [p for p in os.listdir(shapes) if p.startswith(".")]
+
+
+def test_progress_counts_the_leads_of_every_worker(tmp_path: Path) -> None:
+    from camp.checker import check_files
+    from camp.parallel.driver import run_partitioned
+    from camp.runtime.run import RunOptions
+
+    (tmp_path / "typed.camp").write_text(data.TYPED, encoding="utf-8")
+    (tmp_path / "leads.csv").write_bytes(data.csv_bytes(data.leads(9_000)))
+    symbols = check_files([tmp_path / "typed.camp"]).symbols
+    opts = RunOptions(campaign="Main", leads=tmp_path / "leads.csv", out=tmp_path / "out.csv")
+    lines: list[str] = []
+    summary = run_partitioned(tmp_path / "typed.camp", symbols, opts, 2, None, 3, lines.append)
+    assert summary.leads == 9_000
+    counts = [int(line.split(" leads run")[0].replace(",", "")) for line in lines]
+    assert counts == sorted(counts) and counts[-1] == 9_000
+    assert any(0 < c < 9_000 and c % 2_000 == 0 for c in counts)  # while the workers ran
+    assert lines[-1] == "9,000 leads run (2/2 partitions done)"
