@@ -43,6 +43,7 @@ from camp.parallel.parts import (
     PartIO,
     Piece,
     Staging,
+    copy_bytes,
     copy_range,
     whole,
 )
@@ -412,22 +413,13 @@ def merge_activities(parts: Sequence[Part], out: str) -> None:
                 lo = heads[n]
                 hi = bisect.bisect_left(keys[n], heap[0][0], lo + 1) if heap else len(keys[n])
                 start = ends[n][lo - 1] if lo else 0
-                _copy(handles[n], sink, ends[n][hi - 1] - start)
+                copy_bytes(handles[n], sink, ends[n][hi - 1] - start)
                 heads[n] = hi
                 if hi < len(keys[n]):
                     heapq.heappush(heap, (keys[n][hi], n))
     finally:
         for h in handles:
             h.close()
-
-
-def _copy(src: Any, sink: Any, size: int) -> None:
-    while size > 0:
-        data = src.read(min(size, 1 << 22))
-        if not data:
-            return
-        sink.write(data)
-        size -= len(data)
 
 
 def _concatenate(files: Sequence[str], out: str) -> None:

@@ -1085,13 +1085,18 @@ def copy_range(src: IO[bytes], out: IO[bytes], offset: int, size: int) -> None:
         pass
     if left > 0:
         src.seek(offset)
-        while left > 0:
-            data = src.read(min(left, 1 << 20))
-            if not data:
-                break
-            out.write(data)
-            left -= len(data)
+        copy_bytes(src, out, left)
     out.seek(0, os.SEEK_END)
+
+
+def copy_bytes(src: IO[bytes], out: IO[bytes], size: int) -> None:
+    """Copy the next ``size`` bytes of ``src`` to ``out``, 4 MiB at a time."""
+    while size > 0:
+        data = src.read(min(size, 1 << 22))
+        if not data:
+            return
+        out.write(data)
+        size -= len(data)
 
 
 def _join_json(pieces: Sequence[OutPiece], path: str) -> None:

@@ -23,7 +23,7 @@ from camp.cli import main
 from camp.parallel.parts import Piece, plan, read_inputs, source_rows, whole
 from camp.runtime.leadio import scan_rows
 from click.testing import CliRunner
-from test_parallel import per_lead
+from test_parallel import kill_a_worker, per_lead
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMP = [sys.executable, "-m", "camp.cli"]
@@ -439,11 +439,6 @@ def test_an_events_folder_reads_as_one_file(tmp_path: Path) -> None:
 # ---- workers that die, and what is left behind ---------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(c) for c in path.read_text().split()] if path.exists() else []
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_a_killed_range_worker_fails_the_run_and_leaves_nothing(tmp_path: Path) -> None:
     (tmp_path / "typed.camp").write_text(data.TYPED, encoding="utf-8")
@@ -454,18 +449,7 @@ def test_a_killed_range_worker_fails_the_run_and_leaves_nothing(tmp_path: Path) 
          START, "--out", "out.csv", "--activities", "acts.jsonl", "--workers", "2"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    children: list[int] = []
-    while len(children) < 2 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-        children = _children(proc.pid)
-    assert len(children) == 2, "the run did not start two workers"
-    time.sleep(0.5)
-    os.kill(children[0], signal.SIGKILL)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 1
-    assert err.startswith("camp: error: partition 1 of 2 failed: its worker process ended")
-    assert "killed by signal 9" in err
+    kill_a_worker(proc, 1)
     assert listing(tmp_path) == before
 
 
@@ -502,3 +486,45 @@ def test_progress_counts_the_leads_of_every_worker(tmp_path: Path) -> None:
     assert counts == sorted(counts) and counts[-1] == 9_000
     assert any(0 < c < 9_000 and c % 2_000 == 0 for c in counts)  # while the workers ran
     assert lines[-1] == "9,000 leads run (2/2 partitions done)"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+def test_a_lost_dask_worker_fails_the_run_naming_its_partition(tmp_path: Path) -> None:
+    """A Dask worker that dies under its task: once the scheduler gives up on the task
+    (here at once: allowed-failures 0), the run fails with exit 1 naming the partition,
+    and leaves nothing behind."""
+    distributed = pytest.importorskip("dask.distributed")
+    import logging
+
+    import dask
+
+    (tmp_path / "typed.camp").write_text(data.TYPED, encoding="utf-8")
+    (tmp_path / "leads.csv").write_bytes(data.csv_bytes(data.leads(30_000)))
+    before = listing(tmp_path)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        pids = client.run(os.getpid)
+        proc = subprocess.Popen(
+            [*CAMP, "run", "typed.camp", "--campaign", "Main", "--leads", "leads.csv",
+             "--start", START, "--out", "out.csv", "--dask", cluster.scheduler_address],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        busy: list[str] = []
+        while not busy and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            busy = [w for w, tasks in client.processing().items() if tasks]
+        assert busy, "no task started"
+        time.sleep(0.5)
+        os.kill(pids[busy[0]], signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert err.startswith("camp: error: partition ")
+    assert "KilledWorker" in err
+    assert listing(tmp_path) == before
