@@ -354,7 +354,7 @@ def _blocks(path: Path) -> list[tuple[ActKey, int, int]]:
             rest = data[cut:]
 
 
-_CHUNK = 16 << 20
+_CHUNK = 4 << 20
 
 
 def sort_blocks(path: Path) -> list[tuple[ActKey, int]]:
