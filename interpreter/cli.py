@@ -240,7 +240,7 @@ def run(
     import datetime as dt
 
     from camp.checker import InputError
-    from camp.parallel.parts import uses_parts  # folders of parts, Parquet
+    from camp.parallel import uses_parts  # folders of parts, Parquet
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 

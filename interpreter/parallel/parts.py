@@ -40,6 +40,7 @@ from typing import IO, Any
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import Symbols
+from camp.parallel import is_folder
 from camp.runtime.leadio import (
     Event,
     IdSet,
@@ -77,21 +78,6 @@ def _pyarrow() -> tuple[Any, Any]:
     except ImportError:
         raise InputError(PYARROW_MISSING) from None
     return pa, pq
-
-
-_FILE_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson")
-
-
-def is_folder(path: Path) -> bool:
-    """A folder of parts: a directory not named like a single file (``leads.csv/`` given
-    as a file stays the error it was: "is a directory"; ``leads.parquet/`` is a folder,
-    as Spark and Dask name them)."""
-    return path.is_dir() and path.suffix.lower() not in _FILE_SUFFIXES
-
-
-def is_parts(path: Path | None) -> bool:
-    """Whether a --leads/--events/--out path needs this module (a folder or Parquet)."""
-    return path is not None and (is_folder(path) or path.suffix.lower() == ".parquet")
 
 
 # ---- inputs ------------------------------------------------------------------------------
@@ -1264,8 +1250,3 @@ class PartIO:
 
 def _zero(_: int) -> int:
     return 0
-
-
-def uses_parts(leads: Path | None, events: Path | None, out: Path | None) -> bool:
-    """Whether a run needs this module: a folder or a Parquet file among its files."""
-    return is_parts(leads) or is_parts(events) or is_parts(out)
