@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import Symbols
@@ -369,11 +369,18 @@ class _Range(io.RawIOBase):
         super().close()
 
 
-class _Aligned:
+class Span(Protocol):
+    """How a piece's read ended: ``aligned`` once its rows are read (always, but for a
+    CSV piece cut where no record began)."""
+
+    aligned: bool
+
+
+class _Whole:
     aligned = True
 
 
-def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iterator[Row], Any]:
+def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iterator[Row], Span]:
     """A piece's rows as leadio's scan gives them (the same ``where`` and messages), and
     an object whose ``aligned`` says, once the rows are read, whether a CSV piece ended
     exactly where the next piece begins."""
@@ -391,14 +398,14 @@ def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iter
         return _scan_csv(handle, span, list(columns), bad, src.name), span
     if src.format == "jsonl":
         reader = io.BufferedReader(_Range(src.path, piece.start, piece.end), 1 << 16)
-        return _scan_jsonl(reader, src.name, piece.line), _Aligned()
+        return _scan_jsonl(reader, src.name, piece.line), _Whole()
     if src.format == "json":
         try:
             data = Path(src.path).read_bytes()
         except OSError as e:
             raise InputError(f"{src.name}: cannot read: {e.strerror}") from None
-        return _scan_json(data, src.name), _Aligned()
-    return _parquet_rows(src), _Aligned()
+        return _scan_json(data, src.name), _Whole()
+    return _parquet_rows(src), _Whole()
 
 
 def _parquet_rows(src: Source) -> Iterator[Row]:
