@@ -241,6 +241,7 @@ def run(
     import datetime as dt
 
     from camp.checker import InputError
+    from camp.parallel import uses_parts  # folders of parts, Parquet
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
@@ -303,6 +304,10 @@ def run(
             from camp.parallel.cli import run_partitioned
 
             summary = run_partitioned(file, result.symbols, opts, workers, dask_address, max_depth)
+        elif uses_parts(leads, events, out):
+            from camp.parallel.cli import run_parts
+
+            summary = run_parts(result.symbols, opts)
         else:
             summary = execute(result.symbols, opts)
     except InputError as e:

@@ -1,41 +1,59 @@
-"""``camp run --workers N`` and ``--dask ADDRESS``: run the partitions, merge, write.
+"""``camp run --workers N`` and ``--dask ADDRESS``: plan, run the partitions, merge, write.
 
 Local workers are forked processes, one per partition: a fork hands each the checked
 program as it is (it holds closures of the standard library, so it does not pickle),
 and a process per partition lets the run name the partition whose process died and
 stop every other at once. Dask tasks get a picklable :class:`Job` and check the
-program once per task. Outputs go to temporary files beside their destination and are
-renamed only when every partition succeeded: a failed or interrupted run leaves
-nothing behind.
+program once per task. Every output is written into a staging folder beside its
+destination (the partitions write their pieces there) and moved into place only when
+every partition succeeded: a failed or interrupted run leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing as mp
 import os
-import secrets
-import shutil
 import signal
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from camp.checker.loader import InputError
+from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import Symbols
 from camp.parallel.partition import (
+    Failure,
     Job,
+    LeadKey,
     Part,
     merge_activities,
+    merge_rows_columns,
     merge_summaries,
+    merged_rows,
     run_job,
-    write_out,
+    serial_streams,
 )
-from camp.runtime.leadio import file_format
+from camp.parallel.parts import (
+    Inputs,
+    OutSpec,
+    PartIO,
+    Staging,
+    assemble,
+    check_plan,
+    out_spec,
+    plan,
+    read_inputs,
+    where_of,
+    write_parts,
+)
+from camp.runtime.leadio import IdSet, Typer
 from camp.runtime.run import RunOptions, RunSummary, output_columns
+
+Result = Part | Failure
+Progress = Callable[[str], None]
 
 
 class PartitionError(Exception):
@@ -50,118 +68,333 @@ def auto_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _jobs(file: Path, max_depth: int, opts: RunOptions, count: int, tmp: Path | None) -> list[Job]:
-    return [
-        Job(
-            file=str(file),
-            max_depth=max_depth,
-            index=k,
-            count=count,
-            campaign=opts.campaign,
-            leads=str(opts.leads) if opts.leads else None,
-            events=str(opts.events) if opts.events else None,
-            start=opts.start,
-            until=opts.until,
-            limits=(opts.limits.max_steps, opts.limits.max_cascade),
-            activities=str(tmp / f"activities-{k}.jsonl") if tmp is not None else None,
-            want_activities=opts.activities is not None,
-            cwd=os.getcwd(),
-            rows=str(tmp / f"rows-{k}.pickle") if tmp is not None else None,
-            csv_cells=opts.out is not None and file_format(opts.out) == "csv",
+@dataclass
+class _Setup:
+    """What the parent prepared before any partition runs."""
+
+    file: str
+    max_depth: int
+    symbols: Symbols
+    opts: RunOptions
+    inputs: Inputs
+    out: OutSpec | None
+    out_staging: Staging | None
+    activities_staging: Staging | None
+    hashed: bool  # split by a hash of the lead id (runs with events), not by ranges
+
+
+def run_partitioned(
+    file: Path,
+    symbols: Symbols,
+    opts: RunOptions,
+    workers: int | None,
+    dask_address: str | None,
+    max_depth: int,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Run partitioned; bad input raises InputError (exit 2), a failed partition
+    PartitionError (exit 1)."""
+    inputs = read_inputs(opts.leads, opts.events)
+    spec = out_spec(opts.out, inputs) if opts.out is not None else None
+    if opts.activities is not None:
+        if opts.activities.is_dir():
+            raise InputError(f"{display_path(opts.activities)}: is a directory")
+        if not opts.activities.resolve().parent.is_dir():
+            raise InputError(f"{opts.activities}: cannot write: No such file or directory")
+    single_json = len(inputs.leads) == 1 and inputs.leads[0].format == "json"
+    with ExitStack() as stack:
+        setup = _Setup(
+            str(file.resolve()),
+            max_depth,
+            symbols,
+            opts,
+            inputs,
+            spec,
+            _staging(stack, spec.path if spec is not None else None),
+            _staging(stack, str(opts.activities.resolve()) if opts.activities else None),
+            hashed=bool(inputs.events) or single_json,
         )
-        for k in range(count)
+        if dask_address is not None:
+            client = stack.enter_context(dask_client(dask_address, workers))
+            count = workers or max(1, sum(client.nthreads().values()))
+            runner: Runner = DaskRunner(client, progress)
+        else:
+            assert workers is not None
+            count = workers
+            runner = LocalRunner(symbols, progress)
+        results, jobs = _run(setup, runner, count)
+        if results is None:  # the plan misread a CSV file's quotes: redo it by hash
+            setup.hashed = True
+            results, jobs = _run(setup, runner, count)
+        assert results is not None
+        parts = _parts(setup, results, jobs)
+        summary = _merge(setup, parts)
+        stack.pop_all()
+    return summary
+
+
+def _staging(stack: ExitStack, destination: str | None) -> Staging | None:
+    if destination is None:
+        return None
+    staging = Staging.beside(destination)
+    stack.callback(staging.discard)
+    return staging
+
+
+def _jobs(setup: _Setup, count: int) -> list[Job]:
+    opts = setup.opts
+    base = Job(
+        file=setup.file,
+        max_depth=setup.max_depth,
+        index=0,
+        count=count,
+        campaign=opts.campaign,
+        start=opts.start,
+        until=opts.until,
+        limits=(opts.limits.max_steps, opts.limits.max_cascade),
+        inputs=setup.inputs,
+        pieces=None,
+        out=setup.out,
+        out_staging=str(setup.out_staging.folder) if setup.out_staging else None,
+        cwd=os.getcwd(),
+        csv_cells=setup.out is not None and setup.out.format == "csv",
+    )
+    acts = setup.activities_staging
+
+    def activities(k: int) -> str | None:
+        return acts.path(f"activities-{k}.jsonl") if acts is not None else None
+
+    if setup.hashed:
+        return [replace(base, index=k, activities=activities(k)) for k in range(count)]
+    partitions = plan(setup.inputs, count)
+    return [
+        replace(base, index=k, count=len(partitions), pieces=tuple(p), activities=activities(k))
+        for k, p in enumerate(partitions)
     ]
 
 
-def _temp_beside(path: Path) -> Path:
-    # Not mkstemp: the final file keeps the permissions a serial run's file gets.
-    return path.with_name(f".{path.stem}.{os.getpid()}-{secrets.token_hex(4)}{path.suffix}")
+def _run(setup: _Setup, runner: Runner, count: int) -> tuple[dict[int, Result] | None, list[Job]]:
+    jobs = _jobs(setup, count)
+    results = runner.run(jobs, setup.hashed)
+    if not setup.hashed and not _plan_held(results, jobs):
+        return None, jobs
+    return results, jobs
 
 
-def _finish(
-    symbols: Symbols, opts: RunOptions, parts: list[Part], files: list[Path] | None
-) -> RunSummary:
-    """Merge the partitions into the outputs (temporary names first, then renamed)."""
-    parts.sort(key=lambda p: p.index)
-    written: list[tuple[Path, Path]] = []
-    try:
-        if opts.out is not None:
-            tmp = _temp_beside(opts.out)
-            written.append((tmp, opts.out))
-            write_out(tmp, symbols, opts, parts, output_columns(symbols, opts))
-        if opts.activities is not None:
-            tmp = _temp_beside(opts.activities)
-            written.append((tmp, opts.activities))
-            merge_activities(parts, files, tmp)
-    except OSError as e:
-        for tmp, _ in written:
-            tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write the run's output: {e}") from None
-    except BaseException:
-        for tmp, _ in written:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, final in written:
-        os.replace(tmp, final)
-    return merge_summaries(parts, opts.start.isoformat(timespec="seconds"))
+def _plan_held(results: dict[int, Result], jobs: Sequence[Job]) -> bool:
+    """Whether every partition read the rows the plan gave it, up to the first failure."""
+    for k in range(len(jobs)):
+        r = results.get(k)
+        if r is None:
+            return True
+        pieces = jobs[k].pieces or ()
+        if not check_plan(pieces[: len(r.counts)], r.counts, r.aligned):
+            return False
+        if isinstance(r, Failure):
+            return True
+    return True
 
 
-def _check_writable(opts: RunOptions) -> None:
-    for path in (opts.out, opts.activities):
-        if path is not None and not (path.parent if str(path.parent) else Path(".")).is_dir():
-            raise InputError(f"{path}: cannot write: No such file or directory")
+def decided(results: dict[int, Result], count: int, hashed: bool) -> tuple[bool, set[int]]:
+    """Whether the results in so far decide the run, and the partitions that can no
+    longer change the outcome (to stop). By ranges: the lowest failed partition decides
+    once every partition before it is in. By hash: bad input before the lead file
+    (the same in every partition) decides at once; otherwise all must be in, as any
+    partition may hold the first bad row of its own leads."""
+    failed = sorted(k for k, r in results.items() if isinstance(r, Failure))
+    if not failed:
+        return len(results) == count, set()
+    if hashed:
+        if any(r.phase == 0 for r in results.values() if isinstance(r, Failure)):
+            return True, set(range(count))
+        return len(results) == count, set()
+    first = failed[0]
+    return all(k in results for k in range(first)), set(range(first + 1, count))
 
 
-# ---- local processes -----------------------------------------------------------------
+def _parts(setup: _Setup, results: dict[int, Result], jobs: Sequence[Job]) -> list[Part]:
+    """The partitions' results when all succeeded; else the run's first error, as a
+    serial run reports it (InputError)."""
+    if setup.hashed:
+        failures = [r for r in results.values() if isinstance(r, Failure)]
+        if failures:
+            raise InputError(min(failures, key=lambda f: (f.rank, f.index)).message)
+        return [r for _, r in sorted(results.items()) if isinstance(r, Part)]
+    earlier: list[Sequence[int]] = []
+    top = -1
+    for k, job in enumerate(jobs):
+        r = results[k]
+        dup = _duplicate(r.ids, earlier, top)
+        if isinstance(r, Failure) and r.phase != 1:
+            raise InputError(r.message)
+        if dup is not None:
+            where, row = _locate(setup.inputs, job, r, dup)
+            if not isinstance(r, Failure) or row <= r.row:
+                raise InputError(f"{where}: duplicate lead id {r.ids[dup]}")
+        if isinstance(r, Failure):
+            raise InputError(r.message)
+        if r.ids:
+            earlier.append(r.ids)
+            top = max(top, max(r.ids))
+    return [r for _, r in sorted(results.items()) if isinstance(r, Part)]
 
 
-def _child(job: Job, symbols: Symbols, conn: Connection) -> None:
+def _duplicate(ids: Sequence[int], earlier: list[Sequence[int]], top: int) -> int | None:
+    """The index of the first id that an earlier partition also read (a serial run's
+    duplicate-id error), if any; ids in ascending ranges are cleared without a lookup."""
+    if not ids or top < 0 or min(ids) > top:
+        return None
+    seen = IdSet()
+    for block in earlier:
+        for lead_id in block:
+            seen.add(lead_id)
+    return next((n for n, lead_id in enumerate(ids) if lead_id in seen), None)
+
+
+def _locate(inputs: Inputs, job: Job, r: Result, index: int) -> tuple[str, int]:
+    """Where the ``index``-th row a range partition read is, and its row number."""
+    pieces = job.pieces or ()
+    for piece, held in zip(pieces, [*r.counts, index + 1], strict=False):
+        if index < held:
+            return where_of(inputs, piece, index), piece.row + index + 1
+        index -= held
+    raise AssertionError("a row beyond the partition's pieces")
+
+
+# ---- merging -------------------------------------------------------------------------------
+
+
+def _merge(setup: _Setup, parts: list[Part]) -> RunSummary:
+    opts = setup.opts
+    summary = merge_summaries(parts, opts.start.isoformat(timespec="seconds"))
+    results: list[tuple[Staging, str]] = []
+    if setup.out is not None and setup.out_staging is not None:
+        results.append((setup.out_staging, _write_out(setup, parts, setup.out, setup.out_staging)))
+    if setup.activities_staging is not None:
+        merged = setup.activities_staging.path("result.jsonl")
+        merge_activities(parts, merged)
+        results.append((setup.activities_staging, merged))
+    for staging, result in results:
+        staging.commit(result)
+    return summary
+
+
+def _write_out(setup: _Setup, parts: list[Part], spec: OutSpec, staging: Staging) -> str:
+    """--out as the serial run writes it: the range partitions' pieces joined, or the hash
+    partitions' leads merged into the serial order and written here."""
+    opts = replace(setup.opts, io=PartIO(setup.inputs, []))
+    columns = output_columns(setup.symbols, opts)
+    types = Typer(setup.symbols).types
+    events = parts[0].events if parts else 0
+    streaming = serial_streams(setup.symbols, opts, events)
+    if not setup.hashed:
+        pieces = [piece for p in parts for piece in p.out]
+        return assemble(spec, staging, pieces, streaming, columns, types)
+    if not streaming:
+        columns = merge_rows_columns(parts, columns)
+    cumulative: list[int] = []
+    for n in parts[0].source_rows if parts else []:
+        cumulative.append((cumulative[-1] if cumulative else 0) + n)
+    current = [0]
+
+    def leads() -> Iterator[tuple[int, dict[str, Any]]]:
+        for key, lead_id, fields in merged_rows(parts):
+            current[0] = _part_of(key, cumulative, spec.parts)
+            yield lead_id, fields
+
+    written = write_parts(
+        spec,
+        staging,
+        "out",
+        leads(),
+        columns,
+        types,
+        list(range(spec.parts)),
+        lambda _: current[0],
+    )
+    return assemble(spec, staging, written, streaming, columns, types)
+
+
+def _part_of(key: LeadKey, cumulative: list[int], parts: int) -> int:
+    if parts == 1 or key[0] != 0:
+        return parts - 1
+    return min(bisect.bisect_left(cumulative, key[1]), parts - 1)
+
+
+# ---- runners -------------------------------------------------------------------------------
+
+
+class Runner:
+    """Runs jobs to their results; raises PartitionError when a partition failed for a
+    reason other than bad input."""
+
+    def run(self, jobs: list[Job], hashed: bool) -> dict[int, Result]:
+        raise NotImplementedError
+
+
+def _failed(k: int, count: int, why: str) -> PartitionError:
+    return PartitionError(f"partition {k + 1} of {count} failed: {why.rstrip()}")
+
+
+def _child(job: Job, symbols: Symbols | None, conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us on Ctrl-C
+
+    def progress(n: int) -> None:
+        if n % 2000 == 0:
+            conn.send(("progress", n))
+
     try:
-        message: tuple[str, Any] = ("ok", run_job(job, symbols))
-    except InputError as e:
-        message = ("input", str(e))
+        message: tuple[str, Any] = ("ok", run_job(job, symbols, progress))
     except Exception as e:
         message = ("error", f"{type(e).__name__}: {e}")
     conn.send(message)
     conn.close()
 
 
-def run_local(
-    file: Path,
-    symbols: Symbols,
-    opts: RunOptions,
-    workers: int,
-    max_depth: int,
-    progress: Callable[[str], None] | None = None,
-) -> RunSummary:
-    """Run ``workers`` partitions as local processes; raises InputError / PartitionError."""
-    _check_writable(opts)
-    ctx: Any
-    try:
-        ctx = mp.get_context("fork")
-    except ValueError:  # pragma: no cover - no fork (Windows): workers re-check the file
-        ctx = mp.get_context("spawn")
-    forked = ctx.get_start_method() == "fork"
-    tmp = Path(tempfile.mkdtemp(prefix="camp-run-"))
-    procs: dict[int, tuple[Any, Connection]] = {}
-    try:
-        jobs = _jobs(file, max_depth, opts, workers, tmp)
-        for job in jobs:
-            receive, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(
-                target=_child,
-                args=(job, symbols if forked else None, send),
-                name=f"camp partition {job.index + 1}/{workers}",
-                daemon=True,
-            )
-            proc.start()
-            send.close()
-            procs[job.index] = (proc, receive)
-        parts: list[Part] = []
-        failures: list[tuple[int, str, str]] = []
+class LocalRunner(Runner):
+    """One forked process per partition (spawned where fork is missing: they check the
+    program themselves)."""
+
+    def __init__(self, symbols: Symbols, progress: Progress | None) -> None:
+        self.symbols = symbols
+        self.progress = progress
+
+    def run(self, jobs: list[Job], hashed: bool) -> dict[int, Result]:
+        ctx: Any
+        try:
+            ctx = mp.get_context("fork")
+        except ValueError:  # pragma: no cover - no fork (Windows)
+            ctx = mp.get_context("spawn")
+        forked = ctx.get_start_method() == "fork"
+        count = len(jobs)
+        procs: dict[int, tuple[Any, Connection]] = {}
+        try:
+            for job in jobs:
+                receive, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(
+                    target=_child,
+                    args=(job, self.symbols if forked else None, send),
+                    name=f"camp partition {job.index + 1}/{count}",
+                    daemon=True,
+                )
+                proc.start()
+                send.close()
+                procs[job.index] = (proc, receive)
+            return self._collect(procs, count, hashed)
+        finally:
+            for proc, conn in procs.values():
+                if proc.is_alive():
+                    proc.kill()
+                proc.join()
+                conn.close()
+
+    def _collect(
+        self, procs: dict[int, tuple[Any, Connection]], count: int, hashed: bool
+    ) -> dict[int, Result]:
+        results: dict[int, Result] = {}
         pending = dict(procs)
-        while pending and not failures:
+        done: dict[int, int] = {}
+        while pending:
             ready = wait([c for _, c in pending.values()], timeout=0.5)
             for k, (proc, conn) in list(pending.items()):
                 if conn not in ready:
@@ -176,61 +409,32 @@ def run_local(
                         if code is not None and code < 0
                         else f"exit status {code}"
                     )
-                    kind, value = "error", f"its worker process ended without a result ({how})"
-                del pending[k]
-                if kind == "ok":
-                    parts.append(value)
-                    if progress is not None:
-                        progress(
-                            f"{sum(p.summary.leads for p in parts):,} leads run "
-                            f"({len(parts)}/{workers} partitions)"
-                        )
+                    why = f"its worker process ended without a result ({how})"
+                    raise _failed(k, count, why) from None
+                if kind == "progress":
+                    done[k] = value
+                elif kind == "error":
+                    raise _failed(k, count, value)
                 else:
-                    failures.append((k, kind, value))
-        if failures:
-            _raise_first(failures, workers)
-        for proc, _ in procs.values():
-            proc.join()
-        return _finish(symbols, opts, parts, [Path(j.activities) for j in jobs if j.activities])
-    finally:
-        for proc, conn in procs.values():
-            if proc.is_alive():
+                    del pending[k]
+                    results[k] = value
+                    if isinstance(value, Part):
+                        done[k] = value.summary.leads
+                if self.progress is not None and done:
+                    finished = sum(1 for r in results.values() if isinstance(r, Part))
+                    self.progress(
+                        f"{sum(done.values()):,} leads run ({finished}/{count} partitions done)"
+                    )
+            over, stop = decided(results, count, hashed)
+            for k in stop & set(pending):
+                proc, _ = pending.pop(k)
                 proc.kill()
-            proc.join()
-            conn.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+            if over:
+                break
+        return results
 
-
-def _raise_first(failures: list[tuple[int, str, str]], count: int) -> None:
-    inputs = sorted((k, v) for k, kind, v in failures if kind == "input")
-    if inputs:  # every partition reads every row: the same message a serial run gives
-        raise InputError(inputs[0][1])
-    k, _, value = min(failures)
-    raise PartitionError(f"partition {k + 1} of {count} failed: {value.rstrip()}")
-
-
-# ---- Dask ----------------------------------------------------------------------------
 
 DASK_MISSING = "--dask needs Dask: pip install 'camp-lang[dask]' (dask, distributed and pyarrow)"
-
-
-def _dask_task(job: Job) -> tuple[str, Any]:
-    """A Dask task: bad input comes back as a value (exit 2), anything else raises.
-
-    The task runs in the submitting process's working directory, so that file names in
-    messages and diagnostics read as a serial run's (the cluster must see the same paths).
-    """
-    before = os.getcwd()
-    try:
-        os.chdir(job.cwd)
-    except OSError as e:
-        return "input", f"--dask: a worker cannot enter the run's directory {job.cwd}: {e.strerror}"
-    try:
-        return "ok", run_job(job)
-    except InputError as e:
-        return "input", str(e)
-    finally:
-        os.chdir(before)
 
 
 @contextmanager
@@ -262,53 +466,54 @@ def dask_client(address: str, workers: int | None) -> Iterator[Any]:
         yield client
 
 
-def run_dask(
-    file: Path,
-    symbols: Symbols,
-    opts: RunOptions,
-    address: str,
-    workers: int | None,
-    max_depth: int,
-    progress: Callable[[str], None] | None = None,
-) -> RunSummary:
-    """Run the partitions as tasks on a Dask cluster; one partition per Dask worker thread
-    unless ``workers`` says how many."""
-    _check_writable(opts)
-    with dask_client(address, workers) as client:
+def _dask_task(job: Job) -> Result:
+    """A Dask task: bad input comes back as a Failure (exit 2), anything else raises."""
+    return run_job(job)
+
+
+class DaskRunner(Runner):
+    """The partitions as tasks on a Dask cluster; the cluster's workers must see the
+    run's files at the same paths (a shared file system, or ``--dask local``)."""
+
+    def __init__(self, client: Any, progress: Progress | None) -> None:
+        self.client = client
+        self.progress = progress
+
+    def run(self, jobs: list[Job], hashed: bool) -> dict[int, Result]:
         from dask.distributed import as_completed
 
-        count = workers or max(1, sum(client.nthreads().values()))
-        # Activities come back inline: a remote cluster shares no file system with us.
-        jobs = [replace(j, activities=None) for j in _jobs(file, max_depth, opts, count, None)]
+        count = len(jobs)
+        token = os.urandom(4).hex()
         futures = {
-            client.submit(
-                _dask_task, j, key=f"camp-partition-{j.index}-{os.getpid()}-{id(opts)}"
-            ): j
-            for j in jobs
+            self.client.submit(
+                _dask_task, job, key=f"camp-partition-{job.index}-{token}", pure=False
+            ): job.index
+            for job in jobs
         }
-        parts: list[Part] = []
-        failures: list[tuple[int, str, str]] = []
+        results: dict[int, Result] = {}
         try:
             for future in as_completed(list(futures)):  # type: ignore[no-untyped-call]
-                job = futures[future]
+                k = futures[future]
+                if future.cancelled():
+                    continue
                 try:
-                    kind, value = future.result()
+                    results[k] = future.result()
                 except Exception as e:  # a task that raised, or a worker lost (KilledWorker)
-                    kind, value = "error", f"{type(e).__name__}: {e}"
-                if kind == "ok":
-                    parts.append(value)
-                    if progress is not None:
-                        progress(
-                            f"{sum(p.summary.leads for p in parts):,} leads run "
-                            f"({len(parts)}/{count} partitions)"
-                        )
-                else:
-                    failures.append((job.index, kind, value))
+                    raise _failed(k, count, f"{type(e).__name__}: {e}") from None
+                if self.progress is not None:
+                    parts = [r for r in results.values() if isinstance(r, Part)]
+                    self.progress(
+                        f"{sum(p.summary.leads for p in parts):,} leads run "
+                        f"({len(parts)}/{count} partitions done)"
+                    )
+                over, stop = decided(results, count, hashed)
+                for f, j in futures.items():
+                    if j in stop:
+                        f.cancel()
+                if over:
                     break
         finally:
             for future in futures:
                 with suppress(Exception):
                     future.cancel()
-        if failures:
-            _raise_first(failures, count)
-        return _finish(symbols, opts, parts, None)
+        return results

@@ -1,31 +1,52 @@
 """One partition of a partitioned run, and the merge of the partitions' results.
 
-A partition owns the leads whose id hashes to it (Fibonacci hashing of the id, stable
-across machines and Python versions), the events of those leads, and the leads that
-``created`` events bring when the new id hashes to it. Each partition is a full
-:func:`camp.runtime.run.execute` of the same checked program over the whole input,
-told through :attr:`RunOptions.select` which leads are its own: every partition reads
-and types every row, so a bad row or a bad event fails each one with the serial run's
-own message, naming the file and row.
+Two ways to split (docs/parallel.md):
+
+- **By ranges of the input** (runs without events): a partition reads only its pieces
+  (:mod:`camp.parallel.parts`), runs them as a serial run would, and writes its own
+  --out pieces with the serial writer; the parent joins the pieces in order.
+- **By a stable hash of the lead id** (runs with events: an event names its lead by id,
+  and a ``created`` event's new lead belongs to the partition of its id): a partition
+  reads every row (typing only its own) and every event, checks events against all the
+  leads as a serial run does, and hands its leads back for the parent to write in the
+  serial order.
+
+Either way a partition sorts its activity log by (time, lead) and reports the log's
+(time, lead) blocks; the parent merges the partitions' logs by those keys.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import heapq
+import itertools
 import json
 import os
 import pickle
-import tempfile
+import re
+import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from camp.checker.loader import InputError
 from camp.checker.symbols import Kind, Symbols
 from camp.diagnostics import Diagnostic
+from camp.parallel.parts import (
+    Inputs,
+    OutPiece,
+    OutSpec,
+    PartIO,
+    Piece,
+    Staging,
+    copy_bytes,
+    copy_range,
+    whole,
+)
 from camp.runtime.evaluator import Limits
 from camp.runtime.run import (
     RunOptions,
@@ -40,13 +61,15 @@ from camp.types import Value
 _GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
 _MASK = (1 << 64) - 1
 
-# (0, row in the lead file, 0) for the file's leads; (1, time, index among the events)
-# for the leads 'created' events bring: the order of a serial run's leads.
+# The order of a serial run's leads: (0, row, 0) for the input's leads by hash partition,
+# (0, partition, index) by range partition; (1, time, index among the events) for the
+# leads that 'created' events bring.
 LeadKey = tuple[int, Any, int]
+ActKey = tuple[str, int]  # (time, lead) of an activity
 
 
 def partition_of(lead_id: int, count: int) -> int:
-    """The partition (0 .. count-1) that runs the lead with this id."""
+    """The hash partition (0 .. count-1) that runs the lead with this id."""
     return (((lead_id * _GOLDEN) & _MASK) >> 32) % count
 
 
@@ -54,21 +77,21 @@ def partition_of(lead_id: int, count: int) -> int:
 class Job:
     """What one partition runs: everything picklable (a Dask task's argument)."""
 
-    file: str  # the program's main file (re-checked by a worker that has no checked program)
+    file: str  # the program's main file, absolute (a worker without the program checks it)
     max_depth: int
     index: int
     count: int
     campaign: str | None
-    leads: str | None
-    events: str | None
     start: _dt.datetime
     until: _dt.datetime | None
     limits: tuple[int, int]  # max steps, max cascade
-    activities: str | None  # write this partition's sorted activities here; None: inline
-    want_activities: bool
-    cwd: str = ""  # the submitting process's working directory (Dask tasks run in it)
-    rows: str | None = None  # write the leads here (shared file system); None: inline
-    csv_cells: bool = False  # --out is CSV: render the cells here, in parallel
+    inputs: Inputs
+    pieces: tuple[Piece, ...] | None  # a range partition's pieces; None: hash partition
+    out: OutSpec | None = None
+    out_staging: str | None = None  # range: write --out pieces here; hash: the leads
+    activities: str | None = None  # write the sorted activity log here
+    csv_cells: bool = False  # hash, --out CSV: render the cells here, in parallel
+    cwd: str = ""  # the submitting process's directory (where a Dask task checks the program)
 
 
 @dataclass
@@ -77,24 +100,48 @@ class Part:
 
     index: int
     summary: RunSummary
-    rows: list[tuple[LeadKey, int, dict[str, Value]]]  # inline, in the serial order
-    # The activity log in (time, lead) blocks: their sizes in the partition's file, or
-    # the blocks themselves when there is no shared file system (Dask).
-    blocks: list[tuple[tuple[str, int], int]] = field(default_factory=list)
-    inline: list[tuple[tuple[str, int], bytes]] = field(default_factory=list)
-    events: int = 0  # events in the events file (all partitions read the same)
-    rows_file: str | None = None  # the rows as pickled chunks, when not inline
+    out: list[OutPiece] = field(default_factory=list)  # range: its --out pieces
+    rows_file: str | None = None  # hash: its leads in serial order, pickled in chunks
+    activities: str | None = None  # its activity log, sorted by (time, lead)
+    blocks: list[tuple[ActKey, int]] = field(default_factory=list)  # (key, bytes) in order
+    ids: Sequence[int] = ()  # range: the ids of its rows in order
+    counts: list[int] = field(default_factory=list)  # range: rows per piece
+    aligned: list[bool] = field(default_factory=list)
     order: dict[int, LeadKey] = field(default_factory=dict)  # leads with errors or waiting
+    events: int = 0
+    source_rows: list[int] = field(default_factory=list)  # hash: rows of each input part
+    # hash: each field's first lead (serial order) and place among that lead's fields
+    seen: dict[str, tuple[LeadKey, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    """A partition that stopped at bad input (the run's exit status 2)."""
+
+    index: int
+    message: str
+    phase: int  # 0: before the lead file was read, 1: reading it (at ``row``), 2: after
+    row: int = 0  # the bad row's number across the input
+    ids: Sequence[int] = ()  # range: the ids read before it
+    counts: list[int] = field(default_factory=list)
+    aligned: list[bool] = field(default_factory=list)
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (self.phase, self.row)
 
 
 class _Selector:
-    """The ``select`` callback: keeps this partition's leads, remembering their rows."""
+    """The ``select`` callback of a hash partition: keeps its leads, remembering rows."""
 
     def __init__(self, index: int, count: int) -> None:
         self.index = index
         self.count = count
         self.rows: dict[int, int] = {}
         self.top = 0
+
+    def owns(self, lead_id: int) -> bool:
+        return partition_of(lead_id, self.count) == self.index
 
     def __call__(self, lead_id: int, row: int) -> bool:
         mine = partition_of(lead_id, self.count) == self.index
@@ -105,7 +152,158 @@ class _Selector:
         return mine
 
 
-def activity_key(line: str) -> tuple[str, int]:
+def run_job(
+    job: Job, symbols: Symbols | None = None, progress: Callable[[int], None] | None = None
+) -> Part | Failure:
+    """Run one partition (in a worker process); bad input comes back as a Failure."""
+    if symbols is None:
+        symbols = _check(job)
+    selector = _Selector(job.index, job.count) if job.pieces is None else None
+    token = os.urandom(4).hex()
+    staging = Staging.at(job.out_staging) if job.out_staging else None
+    io = PartIO(
+        job.inputs,
+        list(job.pieces) if job.pieces is not None else whole(job.inputs),
+        job.out if job.pieces is not None else None,
+        staging,
+        tag=f"out-{job.index}-{token}",
+        owns=selector.owns if selector is not None else None,
+        keep_ids=job.pieces is not None,
+    )
+    # Names unique to this attempt: Dask may run a task again when its worker is lost.
+    activities = Path(job.activities).with_suffix(f".{token}.jsonl") if job.activities else None
+    opts = RunOptions(
+        campaign=job.campaign,
+        leads=Path(job.inputs.leads[0].path) if job.inputs.leads else None,
+        events=Path(job.inputs.events[0].path) if job.inputs.events else None,
+        start=job.start,
+        until=job.until,
+        # A range partition writes its --out pieces; a hash partition keeps its leads.
+        out=Path(job.out.path) if job.out is not None and job.pieces is not None else None,
+        activities=activities,
+        limits=Limits(*job.limits),
+        select=selector,
+        progress=progress,
+        io=io,
+    )
+    reader = io.reader
+    try:
+        summary = execute(symbols, opts)
+    except InputError as e:
+        if activities is not None:
+            activities.unlink(missing_ok=True)
+        for piece in io.written:
+            Path(piece.path).unlink(missing_ok=True)
+        phase = 1 if reader.failed is not None else (2 if reader.finished else 0)
+        return Failure(
+            job.index,
+            str(e),
+            phase,
+            reader.failed or 0,
+            reader.ids or (),
+            reader.counts,
+            reader.aligned,
+        )
+    part = Part(job.index, summary, activities=str(activities) if activities else None)
+    if activities is not None:
+        part.blocks = sort_blocks(activities)
+    if selector is None:
+        part.out = io.written
+        part.ids = reader.ids or ()
+        part.counts, part.aligned = reader.counts, reader.aligned
+        _order_by_range(part, reader.ids or ())
+    else:
+        _hash_results(job, part, selector, io, staging)
+    summary.leads_after = {}
+    return part
+
+
+def _check(job: Job) -> Symbols:
+    """Check the program on a worker that has no checked program (Dask, spawn)."""
+    from camp.checker import check_files
+
+    with _in_directory(job.cwd):
+        result = check_files([Path(job.file)], job.max_depth)
+    if result.errors:
+        raise RuntimeError(f"{job.file}: the program no longer checks on this worker")
+    return result.symbols
+
+
+_CHECKING = threading.Lock()  # the working directory is per process: one check at a time
+
+
+@contextmanager
+def _in_directory(cwd: str) -> Iterator[None]:
+    """Check in the submitting process's directory, so that file names in diagnostics
+    read as there. Only the check runs there: every file a partition reads or writes has
+    an absolute path."""
+    with _CHECKING:
+        before = os.getcwd()
+        with suppress(OSError):
+            os.chdir(cwd)
+        try:
+            yield
+        finally:
+            os.chdir(before)
+
+
+def _order_by_range(part: Part, ids: Sequence[int]) -> None:
+    named = {_lead_number(d) for d in part.summary.errors} | {
+        w["lead"] for w in part.summary.waiting
+    }
+    if named:
+        part.order = {i: (0, part.index, n) for n, i in enumerate(ids) if i in named}
+
+
+def _hash_results(
+    job: Job, part: Part, selector: _Selector, io: PartIO, staging: Staging | None
+) -> None:
+    """A hash partition's leads in the serial order (file rows, then created leads)."""
+    from camp.runtime.leadio import _cell
+    from camp.runtime.run import _created_id
+
+    summary = part.summary
+    events = io.read_events() if job.inputs.events else []
+    created: dict[int, LeadKey] = {}
+    next_id = selector.top + 1
+    for n, ev in enumerate(events):
+        if ev.type == "created":
+            lead_id = _created_id(ev, next_id)
+            next_id = max(next_id, lead_id + 1)
+            created[lead_id] = (1, ev.time, n)
+    # A CSV cell is what leadio's writer makes of a value; made here, the parent's
+    # writer gets text it passes through unchanged (same bytes, less serial work).
+    cells: Callable[[dict[str, Value]], dict[str, Value]] = (
+        (lambda f: {k: _cell(v) for k, v in f.items()}) if job.csv_cells else (lambda f: f)
+    )
+    rows = [
+        ((0, selector.rows[i], 0) if i in selector.rows else created[i], i, cells(lead.fields))
+        for i, lead in summary.leads_after.items()
+    ]
+    rows.sort(key=lambda r: r[0])
+    seen = part.seen
+    for key, _, fields in rows:
+        if not seen.keys() >= fields.keys():
+            for n, name in enumerate(fields):
+                seen.setdefault(name, (key, n))
+    part.events = len(events)
+    part.source_rows = io.reader.counts
+    named = {_lead_number(d) for d in summary.errors} | {w["lead"] for w in summary.waiting}
+    part.order = {i: key for key, i, _ in rows if i in named}
+    if staging is not None:
+        part.rows_file = staging.path(f"rows-{job.index}-{os.urandom(4).hex()}.pickle")
+        with open(part.rows_file, "wb") as f:
+            for start in range(0, len(rows), _ROWS):
+                pickle.dump(rows[start : start + _ROWS], f, pickle.HIGHEST_PROTOCOL)
+
+
+_ROWS = 10_000  # leads a pickled chunk of a partition's rows file
+
+
+# ---- activity logs -------------------------------------------------------------------------
+
+
+def activity_key(line: str) -> ActKey:
     """(time, lead id) of one activity line; the log writes ``lead`` and ``time`` first."""
     if line.startswith('{"lead": '):
         comma = line.find(",", 9)
@@ -116,121 +314,123 @@ def activity_key(line: str) -> tuple[str, int]:
     return str(record["time"]), int(record["lead"])
 
 
-def run_job(job: Job, symbols: Symbols | None = None) -> Part:
-    """Run one partition (in a worker process); raises InputError for bad input."""
-    from camp.checker import check_files
-    from camp.checker.loader import InputError
-
-    if symbols is None:
-        result = check_files([Path(job.file)], job.max_depth)
-        if result.errors:
-            raise InputError(f"{job.file}: the program no longer checks on this worker")
-        symbols = result.symbols
-    if job.want_activities and not job.activities:  # inline: through a private temp file
-        fd, name = tempfile.mkstemp(prefix="camp-partition-", suffix=".jsonl")
-        os.close(fd)
-        try:
-            return _run_job(job, symbols, Path(name))
-        finally:
-            Path(name).unlink(missing_ok=True)
-    return _run_job(job, symbols, Path(job.activities) if job.activities else None)
+# A (time, lead) block of the log's own layout: a line and the lines after it that start
+# with the same ``{"lead": N, "time": "..."`` (found by the regex engine, not per line).
+_BLOCK = re.compile(rb'(\{"lead": (\d+), "time": "([^"]*)")[^\n]*\n(?:\1[^\n]*\n)*')
 
 
-def _run_job(job: Job, symbols: Symbols, activities: Path | None) -> Part:
-    from camp.runtime.leadio import _cell, read_events
-    from camp.runtime.run import _created_id
-
-    selector = _Selector(job.index, job.count)
-    opts = RunOptions(
-        campaign=job.campaign,
-        leads=Path(job.leads) if job.leads else None,
-        events=Path(job.events) if job.events else None,
-        start=job.start,
-        until=job.until,
-        out=None,  # the merge writes --out; without it the run keeps its leads
-        activities=activities if job.want_activities else None,
-        limits=Limits(*job.limits),
-        select=selector,
-    )
-    summary = execute(symbols, opts)
-    events = read_events(opts.events) if opts.events else []
-    created: dict[int, LeadKey] = {}
-    next_id = selector.top + 1
-    for n, ev in enumerate(events):
-        if ev.type == "created":
-            lead_id = _created_id(ev, next_id)
-            next_id = max(next_id, lead_id + 1)
-            created[lead_id] = (1, ev.time, n)
-    # A CSV cell is what leadio's writer makes of a value; made here, the parent's writer
-    # gets text it passes through unchanged (same bytes, less work in the serial merge).
-    cells = (lambda f: {k: _cell(v) for k, v in f.items()}) if job.csv_cells else (lambda f: f)
-    rows = [
-        ((0, selector.rows[i], 0) if i in selector.rows else created[i], i, cells(lead.fields))
-        for i, lead in summary.leads_after.items()
-    ]
-    rows.sort(key=lambda r: r[0])
-    summary.leads_after = {}
-    part = Part(job.index, summary, rows, events=len(events))
-    named = {_lead_number(d) for d in summary.errors} | {w["lead"] for w in summary.waiting}
-    part.order = {i: key for key, i, _ in rows if i in named}
-    if job.rows:
-        with open(job.rows, "wb") as f:
-            for start in range(0, len(rows), _ROWS):
-                pickle.dump(rows[start : start + _ROWS], f, pickle.HIGHEST_PROTOCOL)
-        part.rows, part.rows_file = [], job.rows
-    if job.want_activities and activities is not None:
-        if job.activities:
-            done = activities.with_name(activities.name + ".sorted")
-            with done.open("wb") as f:
-                for key, data in sorted_blocks(activities):
-                    f.write(data)
-                    part.blocks.append((key, len(data)))
-            os.replace(done, activities)
-        else:
-            part.inline = list(sorted_blocks(activities))
-    return part
-
-
-_ROWS = 10_000  # leads a pickled chunk of a partition's rows file
-
-
-def _block_key(line: bytes) -> tuple[bytes | None, tuple[str, int]]:
-    """The prefix that every line of a (time, lead) block starts with (``{"lead": 7,
-    "time": "..."``; None when the line is not in the log's own layout) and the key."""
-    if line.startswith(b'{"lead": '):
-        comma = line.find(b",", 9)
-        if line.startswith(b', "time": "', comma):
-            end = line.find(b'"', comma + 11)
-            if end > 0:
-                return line[: end + 1], (line[comma + 11 : end].decode(), int(line[9:comma]))
-    return None, activity_key(line.decode("utf-8"))
-
-
-def sorted_blocks(path: Path) -> Iterator[tuple[tuple[str, int], bytes]]:
-    """A partition's activity log in (time, lead) order, as blocks of consecutive lines
-    with the same (time, lead): the merge in the parent then handles a block (about one
-    per lead and moment) rather than every line. Only an index of the blocks (key, offset,
-    size) is sorted, stably, so a lead's own order is kept and memory holds no lines; a
-    log already in order (a batch without waits, ids ascending) is read straight through."""
-    index: list[tuple[tuple[str, int], int, int]] = []
+def _blocks(path: Path) -> list[tuple[ActKey, int, int]]:
+    """The log's (time, lead) blocks in file order: (key, offset, size). Read in chunks
+    that end at a line end; a block cut by a chunk's end joins the next chunk's first."""
+    index: list[tuple[ActKey, int, int]] = []
     with path.open("rb") as f:
-        prefix: bytes | None = None
         offset = 0
-        for line in f:
-            if prefix is None or not line.startswith(prefix):
-                prefix, key = _block_key(line)
-                index.append((key, offset, 0))
-            key, start, size = index[-1]
-            index[-1] = (key, start, size + len(line))
-            offset += len(line)
-        if any(index[n][0] > index[n + 1][0] for n in range(len(index) - 1)):
-            index.sort(key=lambda block: block[0])
-        for key, start, size in index:
+        rest = b""
+        while True:
+            chunk = f.read(_CHUNK)
+            data = rest + chunk
+            if not data:
+                return index
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            if not cut:
+                rest = data
+                continue
+            pos = 0
+            while pos < cut:
+                m = _BLOCK.match(data, pos, cut)
+                if m is None:  # a line in another layout (or without its line end)
+                    end = data.find(b"\n", pos, cut)
+                    end = cut if end < 0 else end + 1
+                    key = activity_key(data[pos:end].decode("utf-8"))
+                else:
+                    end = m.end()
+                    key = (m.group(3).decode(), int(m.group(2)))
+                if index and index[-1][0] == key and index[-1][1] + index[-1][2] == offset + pos:
+                    index[-1] = (key, index[-1][1], index[-1][2] + end - pos)
+                else:
+                    index.append((key, offset + pos, end - pos))
+                pos = end
+            offset += cut
+            rest = data[cut:]
+
+
+_CHUNK = 4 << 20
+
+
+def sort_blocks(path: Path) -> list[tuple[ActKey, int]]:
+    """Sort a partition's activity log by (time, lead) in place, as blocks of consecutive
+    lines with the same (time, lead), and return the blocks' keys and sizes in order.
+    Only an index (key, offset, size) is sorted, stably, so a lead's own order is kept;
+    a log already in order (a batch of leads in file order) is left as it is."""
+    index = _blocks(path)
+    if all(index[n][0] < index[n + 1][0] for n in range(len(index) - 1)):
+        return [(key, size) for key, _, size in index]
+    index.sort(key=lambda block: block[0])
+    done = path.with_name(path.name + ".sorted")
+    with path.open("rb") as f, done.open("wb") as out:
+        for _, start, size in index:
             f.seek(start)
-            yield key, f.read(size)
+            out.write(f.read(size))
+    os.replace(done, path)
+    # Blocks of one key that the sort made adjacent are one block now.
+    merged: list[tuple[ActKey, int]] = []
+    for key, _, size in index:
+        if merged and merged[-1][0] == key:
+            merged[-1] = (key, merged[-1][1] + size)
+        else:
+            merged.append((key, size))
+    return merged
 
 
-# ---- the merge --------------------------------------------------------------------------
+def merge_activities(parts: Sequence[Part], out: str) -> None:
+    """The partitions' sorted logs merged by (time, lead id); a lead's lines keep their
+    order (a lead is in one partition). Runs of blocks that no other partition's block
+    falls between are copied whole: logs whose keys do not interleave (a batch over a
+    file in id order) are concatenated."""
+    logs = [p for p in parts if p.activities is not None and p.blocks]
+    if not logs:
+        Path(out).write_bytes(b"")
+        return
+    if all(a.blocks[-1][0] < b.blocks[0][0] for a, b in itertools.pairwise(logs)):
+        _concatenate([str(p.activities) for p in logs], out)
+        return
+    keys = [[key for key, _ in p.blocks] for p in logs]
+    ends: list[list[int]] = []
+    for p in logs:
+        offsets, total = [], 0
+        for _, size in p.blocks:
+            total += size
+            offsets.append(total)
+        ends.append(offsets)
+    handles = [open(str(p.activities), "rb") for p in logs]  # noqa: SIM115 - closed below
+    try:
+        with open(out, "wb") as sink:
+            heads = [0] * len(logs)
+            heap = [(k[0], n) for n, k in enumerate(keys)]
+            heapq.heapify(heap)
+            while heap:
+                _, n = heapq.heappop(heap)
+                lo = heads[n]
+                hi = bisect.bisect_left(keys[n], heap[0][0], lo + 1) if heap else len(keys[n])
+                start = ends[n][lo - 1] if lo else 0
+                copy_bytes(handles[n], sink, ends[n][hi - 1] - start)
+                heads[n] = hi
+                if hi < len(keys[n]):
+                    heapq.heappush(heap, (keys[n][hi], n))
+    finally:
+        for h in handles:
+            h.close()
+
+
+def _concatenate(files: Sequence[str], out: str) -> None:
+    os.replace(files[0], out)
+    with open(out, "ab") as sink:
+        for name in files[1:]:
+            with open(name, "rb") as src:
+                copy_range(src, sink, 0, os.fstat(src.fileno()).st_size)
+
+
+# ---- the merge -----------------------------------------------------------------------------
 
 
 def serial_streams(symbols: Symbols, opts: RunOptions, events: int) -> bool:
@@ -255,7 +455,6 @@ def serial_streams(symbols: Symbols, opts: RunOptions, events: int) -> bool:
 
 def _rows(part: Part) -> Iterator[tuple[LeadKey, int, dict[str, Value]]]:
     if part.rows_file is None:
-        yield from part.rows
         return
     with open(part.rows_file, "rb") as f:
         while True:
@@ -265,47 +464,20 @@ def _rows(part: Part) -> Iterator[tuple[LeadKey, int, dict[str, Value]]]:
                 return
 
 
-def merged_rows(parts: list[Part]) -> Iterator[tuple[int, dict[str, Value]]]:
-    """Every partition's leads in the serial run's order."""
-    for _key, lead_id, fields in heapq.merge(*map(_rows, parts), key=lambda r: r[0]):
-        yield lead_id, fields
+def merged_rows(parts: Sequence[Part]) -> Iterator[tuple[LeadKey, int, dict[str, Value]]]:
+    """Every hash partition's leads in the serial run's order."""
+    return heapq.merge(*map(_rows, parts), key=lambda r: r[0])
 
 
-def write_out(
-    path: Path, symbols: Symbols, opts: RunOptions, parts: list[Part], columns: list[str]
-) -> None:
-    """``--out`` exactly as the serial run writes it (same header, same order)."""
-    from camp.runtime.leadio import write_leads
-
-    if not serial_streams(symbols, opts, parts[0].events if parts else 0):
-        seen = dict.fromkeys(k for _, fields in merged_rows(parts) for k in fields)
-        columns = list(dict.fromkeys([*columns, *seen]))
-    write_leads(path, merged_rows(parts), columns)
-
-
-def merge_activities(parts: list[Part], files: list[Path] | None, out: Path) -> None:
-    """The partitions' activity lines by (time, lead id, order within the lead)."""
-
-    Block = tuple[tuple[str, int], int, int, bytes]
-
-    def from_file(k: int, part: Part, f: IO[bytes]) -> Iterator[Block]:
-        for n, (key, size) in enumerate(part.blocks):
-            yield key, k, n, f.read(size)
-
-    def inline(k: int, part: Part) -> Iterator[Block]:
-        for n, (key, data) in enumerate(part.inline):
-            yield key, k, n, data
-
-    with ExitStack() as stack:
-        sink = stack.enter_context(out.open("wb"))
-        if files is not None:
-            handles = [stack.enter_context(path.open("rb")) for path in files]
-            sources = [from_file(k, p, handles[p.index]) for k, p in enumerate(parts)]
-        else:
-            sources = [inline(k, p) for k, p in enumerate(parts)]
-        # (time, lead) never repeats across partitions (a lead is in one); within one,
-        # the block number keeps the partition's order and the data is never compared.
-        sink.writelines(data for _, _, _, data in heapq.merge(*sources))
+def merge_rows_columns(parts: Sequence[Part], columns: list[str]) -> list[str]:
+    """A hash-partitioned run's --out columns as the serial run has them: the columns,
+    then every other field in the order the leads (in serial order) first have it."""
+    first: dict[str, tuple[LeadKey, int]] = {}
+    for p in parts:
+        for name, where in p.seen.items():
+            if name not in first or where < first[name]:
+                first[name] = where
+    return list(dict.fromkeys([*columns, *sorted(first, key=first.__getitem__)]))
 
 
 def _lead_number(d: Diagnostic) -> int:
@@ -313,8 +485,8 @@ def _lead_number(d: Diagnostic) -> int:
     return int(text) if text.isdigit() else -1
 
 
-def merge_summaries(parts: list[Part], start: str) -> RunSummary:
-    """Counts summed; errors and waiting flows in lead order (errors) and time order."""
+def merge_summaries(parts: Sequence[Part], start: str) -> RunSummary:
+    """Counts summed; errors in lead order, waiting flows in (until, lead) order."""
     merged = RunSummary(start=start, end=start)
     by_type: Counter[str] = Counter()
     emails: Counter[str] = Counter()
@@ -330,6 +502,7 @@ def merge_summaries(parts: list[Part], start: str) -> RunSummary:
         merged.errors += s.errors
         merged.waiting += s.waiting
         merged.end = max(merged.end, s.end)
+        merged.engine = s.engine
         order.update(p.order)
     last: LeadKey = (2, 0, 0)
     merged.errors.sort(key=lambda d: order.get(_lead_number(d), last))

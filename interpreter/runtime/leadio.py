@@ -748,9 +748,10 @@ def _scan_json(data: bytes, name: str) -> Iterator[Row]:
             yield Row(where, None, "the item is not an object", obj)
 
 
-def _scan_jsonl(handle: IO[bytes], name: str) -> Iterator[Row]:
+def _scan_jsonl(handle: IO[bytes], name: str, first: int = 1) -> Iterator[Row]:
+    """``first``: the number of the handle's first line (a partition reads from mid-file)."""
     with handle:
-        for i, line in enumerate(handle, start=1):
+        for i, line in enumerate(handle, start=first):
             where = f"{name}:{i}"
             try:
                 text = line.decode("utf-8-sig" if i == 1 else "utf-8")

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from camp.checker.checker import walk_steps
 from camp.checker.loader import InputError, display_path
@@ -23,17 +23,38 @@ from camp.grammar import ast as A
 from camp.runtime.calendar import recurring
 from camp.runtime.evaluator import Interpreter, Limits
 from camp.runtime.leadio import (
+    Event,
     IdSet,
+    RawLead,
     Typer,
     iter_leads,
     json_text,
     read_events,
-    read_leads,
     temporary_path,
     write_leads,
 )
 from camp.runtime.scheduler import Item, Scheduler
 from camp.runtime.world import ActivityLog, ActivitySink, Lead
+from camp.types import Type, Value
+
+
+class LeadIO(Protocol):
+    """Where a run's leads and events come from and its --out goes when that is not
+    leadio's single files: folders of parts, Parquet, a partition's share of a file
+    (camp.parallel.parts)."""
+
+    def read_leads(self, symbols: Symbols) -> Iterator[RawLead]: ...
+
+    def read_events(self) -> list[Event]: ...
+
+    def input_columns(self) -> list[str]: ...  # a CSV header, a Parquet file's columns
+
+    def write_leads(
+        self,
+        leads: Iterator[tuple[int, dict[str, Value]]],
+        columns: list[str],
+        types: dict[str, Type],
+    ) -> int: ...
 
 
 @dataclass
@@ -59,6 +80,8 @@ class RunOptions:
     # Consumers of the activity records besides --activities / keep_activities (e.g. a
     # report); see activity_log().
     activity_sinks: list[ActivitySink] = field(default_factory=list)
+    # Reads --leads/--events and writes --out instead of leadio (see LeadIO).
+    io: LeadIO | None = None
 
 
 @dataclass
@@ -138,7 +161,10 @@ def schedule_times(
 def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     """Run the simulation; raises :class:`InputError` for bad input before anything runs."""
     target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
-    events = read_events(opts.events) if opts.events else []
+    if opts.io is not None:
+        events = opts.io.read_events()
+    else:
+        events = read_events(opts.events) if opts.events else []
     check_window(events, opts.start, opts.until)
     scheduled = [
         (c, t)
@@ -243,7 +269,9 @@ def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:
         if symbols.closed
         else []
     )
-    if opts.leads is not None and opts.leads.suffix.lower() == ".csv":
+    if opts.io is not None:
+        columns += [h for h in opts.io.input_columns() if h != "id"]
+    elif opts.leads is not None and opts.leads.suffix.lower() == ".csv":
         try:
             with opts.leads.open(encoding="utf-8-sig", newline="") as f:
                 header = next(csv.reader(f), [])
@@ -285,6 +313,28 @@ def created_leads(
     return created
 
 
+def _read_leads(opts: RunOptions, symbols: Symbols) -> Iterator[tuple[int, dict[str, Value]]]:
+    """The run's leads as ``(id, fields)``: leadio's generated row reader for one file,
+    else the run's :class:`LeadIO` (folders of parts, Parquet, a partition's share)."""
+    if opts.io is not None:
+        return ((raw.id, raw.fields) for raw in opts.io.read_leads(symbols))
+    assert opts.leads is not None
+    return iter_leads(opts.leads, symbols)
+
+
+def _write_leads(
+    opts: RunOptions,
+    leads: Iterator[tuple[int, dict[str, Value]]],
+    columns: list[str],
+    types: dict[str, Type],
+) -> None:
+    if opts.io is not None:
+        opts.io.write_leads(leads, columns, types)
+    else:
+        assert opts.out is not None
+        write_leads(opts.out, leads, columns, types)
+
+
 def _trigger_for(target: CampaignInfo) -> str:
     if target.kind is Kind.TRIGGER:
         return "requested"
@@ -303,8 +353,7 @@ def _run_streaming(
     trigger = _trigger_for(target)
 
     def processed() -> Iterator[tuple[int, dict[str, Any]]]:
-        assert opts.leads is not None
-        for lead_id, fields in iter_leads(opts.leads, interp.symbols):
+        for lead_id, fields in _read_leads(opts, interp.symbols):
             lead = Lead(lead_id, fields)
             leads.clear()
             leads[lead.id] = lead
@@ -321,8 +370,7 @@ def _run_streaming(
     if opts.leads is None:
         summary.leads = 0
     else:
-        assert opts.out is not None
-        write_leads(opts.out, processed(), columns, Typer(interp.symbols).types)
+        _write_leads(opts, processed(), columns, Typer(interp.symbols).types)
     summary.flows = scheduler.stats.flows
     summary.errors = scheduler.stats.errors
 
@@ -341,12 +389,12 @@ def _run_world(
     others = IdSet()  # partitioned: the file's leads another partition runs
     top = 0
     if opts.leads is not None:
-        for row, raw in enumerate(read_leads(opts.leads, interp.symbols), start=1):
-            if select is None or select(raw.id, row):
-                leads[raw.id] = Lead(raw.id, raw.fields)
+        for row, (lead_id, fields) in enumerate(_read_leads(opts, interp.symbols), start=1):
+            if select is None or select(lead_id, row):
+                leads[lead_id] = Lead(lead_id, fields)
             else:
-                others.add(raw.id)
-            top = max(top, raw.id)
+                others.add(lead_id)
+            top = max(top, lead_id)
     typer = Typer(interp.symbols)
     if select is None:
         created = created_leads(events, typer, leads.__contains__, max(leads, default=0) + 1)
@@ -411,9 +459,6 @@ def _run_world(
     if opts.out is not None:
         seen = list(dict.fromkeys(k for lead in leads.values() for k in lead.fields))
         everything = list(dict.fromkeys([*columns, *seen]))
-        write_leads(
-            opts.out,
-            ((lead.id, lead.fields) for lead in leads.values()),
-            everything,
-            typer.types,
+        _write_leads(
+            opts, ((lead.id, lead.fields) for lead in leads.values()), everything, typer.types
         )

@@ -34,7 +34,11 @@ NEVER = (
     "camp.highlight",
     "camp.store",
     "camp.pictures",
-    "camp.parallel",
+    # camp.parallel itself is the CLI's small probe for folders of parts and Parquet
+    "camp.parallel.cli",
+    "camp.parallel.driver",
+    "camp.parallel.partition",
+    "camp.parallel.parts",
     "camp.lsp",
     "camp.format",
     "camp.analysis",

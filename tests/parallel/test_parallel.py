@@ -206,6 +206,13 @@ def test_killed_worker_fails_the_run_naming_its_partition(
         stderr=subprocess.PIPE,
         text=True,
     )
+    kill_a_worker(proc, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def kill_a_worker(proc: subprocess.Popen[str], partition: int) -> None:
+    """Kill the worker of one partition (of 2) of a running `camp run --workers 2`: the
+    run fails with exit 1, naming the partition."""
     deadline = time.monotonic() + 60
     children: list[int] = []
     while len(children) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -213,12 +220,13 @@ def test_killed_worker_fails_the_run_naming_its_partition(
         children = _children(proc.pid)
     assert len(children) == 2, "the run did not start two workers"
     time.sleep(0.5)
-    os.kill(children[1], signal.SIGKILL)
+    os.kill(children[partition - 1], signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1
-    assert err.startswith("camp: error: partition 2 of 2 failed: its worker process ended")
+    assert err.startswith(
+        f"camp: error: partition {partition} of 2 failed: its worker process ended"
+    )
     assert "killed by signal 9" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
