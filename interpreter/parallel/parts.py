@@ -499,11 +499,14 @@ class LeadReader:
         n = 0
         read = 0
         self.started = True
+        convert: Callable[[list[str]], dict[str, Value]] | None = None
         for piece in self.pieces:
             if piece.row >= 0:
                 n = piece.row
             src = self.inputs.leads[piece.source]
             text = src.format == "csv"
+            if text and convert is None:  # leadio's generated row reader, as serially
+                convert = typer.row_converter(list(self.inputs.columns))
             fixes = _temporal_columns(src, typer) if src.format == "parquet" else {}
             rows, span = source_rows(src, piece, self.inputs.columns)
             self.bounds.append(read)
@@ -520,6 +523,11 @@ class LeadReader:
                     seen.add(lead_id)
                     if owns is not None and not owns(lead_id):
                         fields: dict[str, Value] = {}
+                    elif text and convert is not None:
+                        try:
+                            fields = convert(row.raw)
+                        except Exception:  # leadio's generic path has the last word
+                            fields = typer.lead_fields(row.data, row.where, text)
                     else:
                         fields = typer.lead_fields(row.data, row.where, text)
                         for name, fix in fixes.items():
