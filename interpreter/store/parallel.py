@@ -45,7 +45,7 @@ import signal
 import threading
 from collections import Counter, deque
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
@@ -60,7 +60,7 @@ from camp.store.sqlite import LeadState, SQLiteStore, lead_partition
 
 AHEAD = 2  # phase 1: pages per worker sent ahead of the writer
 WINDOW_BATCHES = 4  # phase 2: a worker runs at most this many batches' items ahead
-FLUSH = 64  # phase 2: items per message from a worker
+FLUSH = 256  # phase 2: items per message from a worker
 READ = 1000  # phase 2: queue entries a worker reads at a time
 PREFETCH = 256  # phase 2: leads of queued flows a worker loads at a time
 
@@ -252,7 +252,8 @@ class _Worker:
                 item, stored = runner.to_item(theirs), theirs.seq
             elif mine is not None and (until is None or mine.time <= until):
                 if not dict.__contains__(cache, mine.lead_id):
-                    cache.prefetch(i.lead_id for i in heapq.nsmallest(PREFETCH, heap))
+                    # The heap's first entries are (mostly) the next to come due.
+                    cache.prefetch(i.lead_id for i in heap[:PREFETCH])
                 item, stored = heapq.heappop(heap), 0
             else:
                 break
@@ -339,8 +340,8 @@ class _Key:
 
     time: Any
     seq: int
-    lead_id: int = 0
-    entry: QueueEntry | None = None
+    lead_id: int = field(default=0, compare=False)
+    entry: QueueEntry | None = field(default=None, compare=False)
 
 
 class _Writer:

@@ -72,13 +72,59 @@ def test_runs_that_go_on_equal_serial(work: Path, workers: str, batch: str) -> N
     ]
     for k, args in enumerate(runs):
         options = ("--batch-size", batch, "--format", "json")
-        one = camp("run", "nurture.camp", "--db", serial, *args, *options)
-        two = camp("run", "nurture.camp", "--db", parallel, *args, *options, "--workers", workers)
+        files = [("--out", f"{db.stem}.csv", "--activities", f"{db.stem}.jsonl") for db in
+                 (serial, parallel, mixed)]  # fmt: skip
+        one = camp("run", "nurture.camp", "--db", serial, *args, *options, *files[0])
+        two = camp(
+            "run", "nurture.camp", "--db", parallel, *args, *options, *files[1],
+            "--workers", workers,
+        )  # fmt: skip
         mix = ["--workers", workers] if k == 1 else []
-        three = camp("run", "nurture.camp", "--db", mixed, *args, *options, *mix)
+        three = camp("run", "nurture.camp", "--db", mixed, *args, *options, *files[2], *mix)
         assert one.exit_code == two.exit_code == three.exit_code == 0, (two.output, three.output)
         assert run_summary(two) == run_summary(one) == run_summary(three)
         assert workspace_state(parallel) == workspace_state(serial) == workspace_state(mixed)
+        for suffix in (".csv", ".jsonl"):
+            texts = {(work / f"{db.stem}{suffix}").read_text(encoding="utf-8") for db in
+                     (serial, parallel, mixed)}  # fmt: skip
+            assert len(texts) == 1
+
+
+def test_flow_errors_equal_serial(work: Path) -> None:
+    """Campaign errors: exit status 1, the same errors in the same order, logged alike."""
+    ws = _nurture(work, "s.db")
+    write(
+        work / "bad.camp",
+        NURTURE
+        + "\ncampaign Divide < set score = 10 / (score - 3); request Nudge; >\n"
+        + "campaign Again < on requested; set score = 1 / (touches - touches); >\n",
+    )
+    parallel = copy_workspace(ws, work / "p.db")
+    args = ("run", "bad.camp", "--campaign", "Divide", "--start", START, "--until", "9 days")
+    one = camp(*args, "--db", ws, "--batch-size", "4", "--format", "json")
+    two = camp(*args, "--db", parallel, "--batch-size", "4", "--format", "json", "--workers", "3")
+    assert one.exit_code == two.exit_code == 1
+    assert run_summary(two) == run_summary(one)
+    assert len(run_summary(one)["errors"]) > 5
+    assert workspace_state(parallel) == workspace_state(ws)
+
+
+def test_an_empty_workspace_and_more_workers_than_leads(work: Path) -> None:
+    write(work / "p.camp", "campaign Touch < set touched = 1; >\n")
+    write(work / "leads.csv", "id,email\n7,a@example.com\n")
+    assert camp("db", "import", "one.db", "leads.csv").exit_code == 0
+    with sqlite3.connect(work / "one.db") as conn:
+        conn.execute("DELETE FROM leads")
+    copy_workspace(work / "one.db", work / "empty.db")
+    assert camp("db", "import", "one.db", "leads.csv").exit_code == 0
+    for db in ("empty.db", "one.db"):
+        copy_workspace(work / db, work / "serial.db")
+        args = ("run", "p.camp", "--campaign", "Touch", "--start", START, "--format", "json")
+        one = camp(*args, "--db", "serial.db")
+        two = camp(*args, "--db", db, "--workers", "4")
+        assert one.exit_code == two.exit_code == 0, two.output
+        assert run_summary(two) == run_summary(one)
+        assert workspace_state(work / db) == workspace_state(work / "serial.db")
 
 
 @pytest.mark.parametrize("workers,batch", [("2", "100"), ("3", "37")])
@@ -198,23 +244,23 @@ def test_a_killed_worker_fails_the_run_and_resume_finishes_it(
 
 
 @needs_proc
+@pytest.mark.parametrize("workers", [2, None], ids=["workers-2", "serial"])
 def test_ctrl_c_stops_every_worker_and_resume_finishes_the_run(
-    big_workspace: Path, tmp_path: Path, reference: list[str]
+    big_workspace: Path, tmp_path: Path, reference: list[str], workers: int | None
 ) -> None:
     db = copy_workspace(big_workspace, tmp_path / "ws.db")
+    more = ["--workers", str(workers)] if workers else []
     proc = subprocess.Popen(
-        _command(db, *CRASH_RUN, "--workers", "2"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        _command(db, *CRASH_RUN, *more), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    workers = _started(db, proc, 2)
+    children = _started(db, proc, workers or 0)
     os.kill(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
-    assert "camp: interrupted: every worker stopped; the workspace keeps every batch" in err
+    stopped = "every worker stopped; " if workers else ""
+    assert f"camp: interrupted: {stopped}the workspace keeps every batch committed" in err
     assert f"--db {db} --resume`" in err and "Traceback" not in err
-    for pid in workers:  # stopped and reaped
+    for pid in children:  # stopped and reaped
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
     assert _progress(db) is not None
