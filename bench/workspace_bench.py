@@ -56,6 +56,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent / "run_bench"
 REFERENCE = HERE / "reference.camp"
@@ -198,10 +199,14 @@ class Bench:
             [*self.camp, "db", "import", str(db), str(leads), "--schema", str(program)]
         )
 
-    def run_flow(self, flow: str, db: Path, workers: int | None) -> Sample:
+    def run_flow(self, flow: str, db: Path, workers: int | None) -> Any:
+        """One run, its process tree polled (parallel_bench.run_child): wall, CPU of the
+        tree, of `camp` itself (the writer) and of its busiest worker."""
+        from parallel_bench import run_child as run_tree
+
         program, options, _ = FLOWS[flow]
         extra = [] if workers is None else ["--workers", str(workers)]
-        return run_child([*self.camp, "run", str(program), "--db", str(db), *options, *extra])
+        return run_tree([*self.camp, "run", str(program), "--db", str(db), *options, *extra])
 
     def run_file(self, n: int, out: Path, acts: Path) -> Sample:
         return run_child(
@@ -395,7 +400,7 @@ def compare_workers(bench: Bench, args: argparse.Namespace, workdir: Path) -> in
         base = workdir / f"{flow}-{n}.db"
         made = bench.flow_workspace(flow, n, base)
         print(f"  workspace of {n:,} leads imported in {made.wall:.1f} s", flush=True)
-        samples: dict[int | None, list[Sample]] = {m: [] for m in modes}
+        samples: dict[int | None, list[Any]] = {m: [] for m in modes}
         digests: dict[int | None, str] = {}
         for r in range(args.rounds):
             order = modes[r % len(modes) :] + modes[: r % len(modes)]
@@ -406,7 +411,10 @@ def compare_workers(bench: Bench, args: argparse.Namespace, workdir: Path) -> in
                 samples[mode].append(sample)
                 digests.setdefault(mode, workspace_digest(db))
                 print(
-                    f"  round {r + 1}  {label(mode):12} {sample}   {n / sample.wall:7.0f} leads/s",
+                    f"  round {r + 1}  {label(mode):12} wall {sample.wall:6.1f} s  cpu "
+                    f"{sample.cpu:6.1f} s (camp {sample.parent_cpu:5.1f}, busiest worker "
+                    f"{sample.worker_cpu:5.1f})  {n / sample.wall:6.0f} leads/s  "
+                    f"load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
                 remove_workspace(db)
@@ -420,13 +428,22 @@ def compare_workers(bench: Bench, args: argparse.Namespace, workdir: Path) -> in
         serial_wall = statistics.median(s.wall for s in samples[None])
         serial_cpu = statistics.median(s.cpu for s in samples[None])
         print(f"  {flow}: median of {args.rounds} rounds")
-        print("    mode           wall s   cpu s   leads/s  speed-up (wall)  cpu / serial")
+        print(
+            "    mode           wall s   cpu s   leads/s  speed-up (wall)  cpu / serial"
+            "   camp cpu  worker cpu  bound (free cores)  speed-up (bound)"
+        )
         for mode in modes:
             wall = statistics.median(s.wall for s in samples[mode])
             cpu = statistics.median(s.cpu for s in samples[mode])
+            writer = statistics.median(s.parent_cpu for s in samples[mode])
+            worker = statistics.median(s.worker_cpu for s in samples[mode])
+            # With a free core per process, writer and workers overlap: the run takes
+            # about as long as the busier of the two.
+            bound = cpu if mode is None else max(writer, worker)
             print(
                 f"    {label(mode):12} {wall:8.1f} {cpu:7.1f} {n / wall:9.0f}"
                 f"  {serial_wall / wall:15.2f}  {cpu / serial_cpu:12.2f}"
+                f"  {writer:9.1f}  {worker:10.1f}  {bound:18.1f}  {serial_cpu / bound:16.2f}"
             )
         print(
             "    " + json.dumps({label(m): [round(s.wall, 1) for s in samples[m]] for m in modes})

@@ -524,7 +524,7 @@ def _run_workspace(
     from camp.checker import InputError
     from camp.checker.loader import display_path
     from camp.runtime.run import RunOptions
-    from camp.store.parallel import WorkerFailed
+    from camp.store.base import WorkerFailed
     from camp.store.runner import WorkspaceRun, run_workspace
 
     if leads is not None:

@@ -36,6 +36,11 @@ class WorkspaceError(InputError):
     """The workspace cannot be used as asked (exit status 2, nothing written)."""
 
 
+class WorkerFailed(Exception):
+    """A worker process of a partitioned workspace run failed (exit status 1): the
+    workspace keeps every batch committed before, as after a crash."""
+
+
 # Queue entry kinds.
 FLOW = "flow"  # start a campaign's flow for a lead (a request, a trigger, a schedule)
 RESUME = "resume"  # a waiting flow: resume at ``time`` from ``position``

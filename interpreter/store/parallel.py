@@ -40,6 +40,7 @@ import fcntl
 import heapq
 import multiprocessing as mp
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -53,7 +54,7 @@ from camp.checker.loader import InputError
 from camp.diagnostics import Diagnostic
 from camp.runtime.scheduler import Item, Scheduler
 from camp.runtime.world import Lead
-from camp.store.base import ActivityRow, QueueEntry, RunRecord
+from camp.store.base import ActivityRow, QueueEntry, RunRecord, WorkerFailed
 from camp.store.codec import time_text
 from camp.store.runner import _IMPORTED, Engine, Runner, Totals, drain_queue
 from camp.store.sqlite import LeadState, SQLiteStore, lead_partition
@@ -63,10 +64,8 @@ WINDOW_BATCHES = 4  # phase 2: a worker runs at most this many batches' items ah
 FLUSH = 256  # phase 2: items per message from a worker
 READ = 1000  # phase 2: queue entries a worker reads at a time
 PREFETCH = 256  # phase 2: leads of queued flows a worker loads at a time
-
-
-class WorkerFailed(Exception):
-    """A worker of a partitioned workspace run failed (exit status 1)."""
+KEEP = 20_000  # phase 2: leads a worker keeps in memory before it forgets committed ones
+REMEMBER = 20_000  # leads whose last committed rows the writer keeps (not read again)
 
 
 # ---- what workers send back ------------------------------------------------------------
@@ -96,28 +95,30 @@ class ItemResult(NamedTuple):
     time: Any  # the item's time (datetime)
     stored: int  # the store's seq of the entry; 0 for an item queued in this phase
     rows: list[ActivityRow]
-    names: dict[str, str]
-    emails: Counter[str]
+    names: dict[str, str] | None  # (None: none; as below, which is most items)
+    emails: dict[str, int] | None
     state: LeadState | None  # the lead afterwards (None: no such lead)
     created: bool  # the item brought a new lead (a 'created' event)
-    queued: list[QueueEntry]  # what it queued, in order (seqs not set)
+    queued: list[QueueEntry] | None  # what it queued, in order (seqs not set)
     flows: int
     steps: int
-    errors: list[Diagnostic]
+    errors: list[Diagnostic] | None
 
 
 # ---- the workers ------------------------------------------------------------------------
 
 
 class _Recording(Scheduler):
-    """Remembers what each item queues, in order."""
+    """Remembers what each item queues, in order; keeps the queue as (time, seq, item)
+    (a worker's queue is long: tuples compare much faster than items)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.pushed: list[Item] = []
+        self.heap: list[tuple[Any, int, Item]] = []
 
     def push(self, item: Item) -> None:
-        heapq.heappush(self.queue, item)
+        heapq.heappush(self.heap, (item.time, item.seq, item))
         self.pushed.append(item)
 
 
@@ -183,9 +184,10 @@ class _Worker:
         steps = cache.steps_done()
         rows, names, emails = eng.log.take()
         states = [store.lead_state(lead, lead.id in forced) for lead in cache.values()]
-        queued = [runner.to_entry(i) for i in sorted(sched.queue)]
-        sched.queue.clear()
-        sched.pushed.clear()  # type: ignore[attr-defined]
+        assert isinstance(sched, _Recording)
+        queued = [runner.to_entry(i) for _, _, i in sorted(sched.heap)]
+        sched.heap.clear()
+        sched.pushed.clear()
         cache.reset()
         flows, errors = self._take_counts()
         end = page[-1].id if page else last
@@ -205,10 +207,11 @@ class _Worker:
                 self._evict(message[1])
 
     def _evict(self, committed: int) -> None:
-        """Forget the leads whose flows are all committed: the workspace holds them now."""
+        """Past KEEP leads in memory, forget the ones run longest ago whose flows are all
+        committed: the workspace holds them as they are (a later flow loads them again)."""
         self.committed = committed
         order, last, cache = self._order, self._last, self.eng.cache
-        while order and order[0][0] <= committed:
+        while order and order[0][0] <= committed and len(cache) > KEEP:
             k, lead_id = order.popleft()
             if last.get(lead_id) == k:
                 del last[lead_id]
@@ -222,8 +225,8 @@ class _Worker:
         assert isinstance(sched, _Recording)
         interp.now = now
         sched.seq = base
-        sched.queue.clear()
-        heap = sched.queue
+        heap = sched.heap
+        heap.clear()
         until = run.until
         window = WINDOW_BATCHES * runner.ws.batch
         share: deque[QueueEntry] = deque()
@@ -245,16 +248,14 @@ class _Worker:
                 share.extend(got)
             theirs = share[0] if share else None
             mine = heap[0] if heap else None
-            if theirs is not None and (
-                mine is None or (theirs.time, theirs.seq) < (mine.time, mine.seq)
-            ):
+            if theirs is not None and (mine is None or (theirs.time, theirs.seq) < mine[:2]):
                 share.popleft()
                 item, stored = runner.to_item(theirs), theirs.seq
-            elif mine is not None and (until is None or mine.time <= until):
-                if not dict.__contains__(cache, mine.lead_id):
+            elif mine is not None and (until is None or mine[0] <= until):
+                if not dict.__contains__(cache, mine[2].lead_id):
                     # The heap's first entries are (mostly) the next to come due.
-                    cache.prefetch(i.lead_id for i in heap[:PREFETCH])
-                item, stored = heapq.heappop(heap), 0
+                    cache.prefetch(i.lead_id for _, _, i in heap[:PREFETCH])
+                item, stored = heapq.heappop(heap)[2], 0
             else:
                 break
             lead_id = item.lead_id
@@ -271,20 +272,21 @@ class _Worker:
                 state = store.lead_state(lead, lead_id in self.forced)
             rows, names, emails = eng.log.take()
             flows, errors = self._take_counts()
+            pushed = sched.pushed
             buffer.append(
                 ItemResult(
                     lead_id,
                     item.time,
                     stored,
                     rows,
-                    names,
-                    emails,
+                    names or None,
+                    dict(emails) if emails else None,  # (a Counter unpickles slowly)
                     state,
                     item.campaign is None and item.trigger != _IMPORTED,
-                    [runner.to_entry(i) for i in sched.pushed],
+                    [runner.to_entry(i) for i in pushed] if pushed else None,
                     flows,
                     steps,
-                    errors,
+                    errors or None,
                 )
             )
             done += 1
@@ -351,12 +353,14 @@ class _Writer:
         assert isinstance(store, SQLiteStore)
         self.store = store
         self.totals = Totals()
-        self.inbox: queue.Queue[tuple[int, Any]] = queue.Queue()
+        self.inbox: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
         self.procs: list[Any] = []
         self.commands: list[Connection] = []
         self.readers: list[tuple[threading.Thread, Connection]] = []
         self.engine = "tree"
         self.items: list[deque[ItemResult]] = [deque() for _ in range(count)]
+        # The leads last committed, as committed: their stored rows need no reading.
+        self.remembered: dict[int, LeadState] = {}
         self.ended: dict[int, int] = {}
 
     # -- workers
@@ -399,9 +403,12 @@ class _Writer:
             self.engine = message[1]
 
     def _read(self, k: int, conn: Connection) -> None:
+        # Bytes only (the read lets go of the GIL): unpickling here would hold the GIL
+        # against the main thread's SQLite calls, which let it go and take it back on
+        # every row (each such wait can last the interpreter's switch interval).
         try:
             while True:
-                self.inbox.put((k, conn.recv()))
+                self.inbox.put((k, conn.recv_bytes()))
         except (EOFError, OSError):
             self.inbox.put((k, None))
 
@@ -427,11 +434,12 @@ class _Writer:
         """The next message of any worker; a worker that failed or died stops the run."""
         while True:
             try:
-                k, message = self.inbox.get(timeout=0.5)
+                k, data = self.inbox.get(timeout=0.5)
             except queue.Empty:
                 continue
-            if message is None:
+            if data is None:
                 self._died(k)
+            message = pickle.loads(data)
             if message[0] == "error":
                 self._fail(k, message[1])
             return k, message
@@ -514,12 +522,27 @@ class _Writer:
         their stored rows noted already, the workers' are compared with theirs now."""
         store, run = self.store, self.run
         skip = set(fetched)
+        known = self.remembered
 
         def save() -> None:
-            store.snapshot([st.id for st in states if st.id not in skip], run.id)
+            unknown = []
+            for st in states:
+                if st.id in skip:
+                    continue
+                before = known.get(st.id)
+                if before is None:
+                    unknown.append(st.id)
+                else:
+                    store.note(before)
+            store.snapshot(unknown, run.id)
             store.save_states(states, run.id)
 
         self.runner.write_batch(run, self.totals, rows, names, save, done, queued, seq)
+        for st in states:  # as the workspace holds them now
+            known.pop(st.id, None)
+            known[st.id] = st
+        while len(known) > REMEMBER:
+            del known[next(iter(known))]
 
     # -- phase 2
 
@@ -573,17 +596,20 @@ class _Writer:
                 )
             consumed[k] += 1
             rows.extend(res.rows)
-            for key_, name in res.names.items():
-                names.setdefault(key_, name)
-            emails.update(res.emails)
+            if res.names:
+                for key_, name in res.names.items():
+                    names.setdefault(key_, name)
+            if res.emails:
+                emails.update(res.emails)
             totals.flows += res.flows
             totals.steps += res.steps
-            totals.errors.extend(res.errors)
+            if res.errors:
+                totals.errors.extend(res.errors)
             if res.state is not None:
                 states[res.lead_id] = res.state
                 if res.created:
                     created.setdefault(res.lead_id, None)
-            for entry in res.queued:
+            for entry in res.queued or ():
                 seq += 1
                 assert entry.time is not None
                 heapq.heappush(heap, _Key(entry.time, seq, entry.lead_id, entry))

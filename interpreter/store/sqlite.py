@@ -614,6 +614,12 @@ class SQLiteStore:
                         statuses.get(lead_id, {}),
                     )
 
+    def note(self, state: LeadState) -> None:
+        """Note ``state`` as the lead's stored row (what :meth:`snapshot` would read): the
+        caller wrote it last."""
+        self._rows[state.id] = (state.data, state.runs, state.steps)
+        self._snap[state.id] = (state.lists, state.statuses)
+
     def _runs_json(self, runs: dict[str, _dt.datetime]) -> str:
         """A lead's last runs as stored: ``{time: [campaign, ...]}`` in time and name
         order, so the text depends on the runs only (not on the order they were made in,
@@ -981,18 +987,24 @@ class SQLiteStore:
         :func:`lead_partition`), up to ``until``: a partitioned run's worker reads its share
         of the queue with this (only on a connection from :meth:`open_reader`)."""
         time, seq = after
-        sql = (
-            f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time IS NOT NULL AND seq <= ? "
-            "AND (time, seq) > (?, ?) AND camp_part(lead_id, ?) = ?"
-        )
-        params: list[Any] = [last_seq, time, seq, part[1], part[0]]
-        if until is not None:
-            sql += " AND time <= ?"
-            params.append(time_text(until))
-        params.append(limit)
-        return [
-            self._entry(r) for r in self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params)
-        ]
+        # Two index seeks (the rest of ``after``'s time, then later times): a row-value
+        # comparison would scan every entry at ``after``'s time again on each call.
+        mine = "seq <= ? AND camp_part(lead_id, ?) = ?"
+        params: list[Any] = [time, seq, last_seq, part[1], part[0], limit]
+        rows = self.conn.execute(
+            f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time = ? AND seq > ? AND {mine} "
+            "ORDER BY seq LIMIT ?",
+            params,
+        ).fetchall()
+        if len(rows) < limit:
+            sql = f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time > ? AND {mine}"
+            params = [time, last_seq, part[1], part[0]]
+            if until is not None:
+                sql += " AND time <= ?"
+                params.append(time_text(until))
+            params.append(limit - len(rows))
+            rows += self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params).fetchall()
+        return [self._entry(r) for r in rows]
 
     def dequeue(self, seqs: Iterable[int]) -> None:
         self.conn.executemany("DELETE FROM queue WHERE seq = ?", [(s,) for s in seqs])
