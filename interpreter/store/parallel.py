@@ -48,7 +48,7 @@ from collections import Counter, deque
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from camp.checker.loader import InputError
 from camp.diagnostics import Diagnostic
@@ -64,8 +64,9 @@ WINDOW_BATCHES = 4  # phase 2: a worker runs at most this many batches' items ah
 FLUSH = 256  # phase 2: items per message from a worker
 READ = 1000  # phase 2: queue entries a worker reads at a time
 PREFETCH = 256  # phase 2: leads of queued flows a worker loads at a time
-KEEP = 20_000  # phase 2: leads a worker keeps in memory before it forgets committed ones
-REMEMBER = 20_000  # leads whose last committed rows the writer keeps (not read again)
+KEEP_BATCHES = 40  # phase 2: a worker keeps this many batches' worth of leads in memory
+# (20,000 at --batch-size 500) before it forgets committed ones; the writer remembers as
+# many leads' last committed rows (it need not read them again)
 
 
 # ---- what workers send back ------------------------------------------------------------
@@ -153,6 +154,7 @@ class _Worker:
 
         self.eng = Engine(runner, run, load, _Recording)
         self.committed = 0
+        self.keep = KEEP_BATCHES * runner.ws.batch
 
     def serve(self, results: Connection) -> None:
         results.send(("ready", self.eng.name))
@@ -207,17 +209,18 @@ class _Worker:
                 self._evict(message[1])
 
     def _evict(self, committed: int) -> None:
-        """Past KEEP leads in memory, forget the ones run longest ago whose flows are all
+        """Past ``keep`` leads in memory, forget the ones run longest ago whose flows are all
         committed: the workspace holds them as they are (a later flow loads them again)."""
         self.committed = committed
-        order, last, cache = self._order, self._last, self.eng.cache
-        while order and order[0][0] <= committed and len(cache) > KEEP:
-            k, lead_id = order.popleft()
-            if last.get(lead_id) == k:
-                del last[lead_id]
-                dict.pop(cache, lead_id, None)
-                cache.first_steps.pop(lead_id, None)
-                self.forced.discard(lead_id)
+        last, cache = self._last, self.eng.cache
+        while last and len(cache) > self.keep:
+            lead_id, k = next(iter(last.items()))  # the lead run longest ago
+            if k > committed:
+                break
+            del last[lead_id]
+            dict.pop(cache, lead_id, None)
+            cache.first_steps.pop(lead_id, None)
+            self.forced.discard(lead_id)
 
     def queue(self, results: Connection, base: int, now: Any) -> None:
         eng, store, runner, run = self.eng, self.store, self.runner, self.run
@@ -232,7 +235,7 @@ class _Worker:
         share: deque[QueueEntry] = deque()
         after = ("", 0)
         exhausted = False
-        self._order: deque[tuple[int, int]] = deque()
+        # lead -> the number of its last item, least recently run first
         self._last: dict[int, int] = {}
         buffer: list[ItemResult] = []
         done = 0
@@ -290,7 +293,7 @@ class _Worker:
                 )
             )
             done += 1
-            self._order.append((done, lead_id))
+            self._last.pop(lead_id, None)
             self._last[lead_id] = done
             if len(buffer) >= FLUSH:
                 results.send(("items", buffer))
@@ -412,10 +415,10 @@ class _Writer:
         except (EOFError, OSError):
             self.inbox.put((k, None))
 
-    def _fail(self, k: int, why: str) -> None:
+    def _fail(self, k: int, why: str) -> NoReturn:
         raise WorkerFailed(f"partition {k + 1} of {self.count} failed: {why}")
 
-    def _died(self, k: int) -> None:
+    def _died(self, k: int) -> NoReturn:
         proc = self.procs[k]
         proc.join(5)
         code = proc.exitcode
@@ -541,7 +544,7 @@ class _Writer:
         for st in states:  # as the workspace holds them now
             known.pop(st.id, None)
             known[st.id] = st
-        while len(known) > REMEMBER:
+        while len(known) > KEEP_BATCHES * self.runner.ws.batch:
             del known[next(iter(known))]
 
     # -- phase 2
