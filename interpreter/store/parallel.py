@@ -32,22 +32,28 @@ A killed or failing worker stops the run (exit status 1, naming the partition): 
 commit before it is a whole batch of the serial run, so the workspace is exactly as an
 interrupted serial run leaves it, and ``--resume`` (with or without ``--workers``)
 finishes it. Ctrl-C stops every worker the same way.
+
+Messages between the processes are plain tuples sent with ``marshal`` (much faster to
+make and read than pickles of objects; the writer reads every message in its one
+thread, beside its SQLite writes): activity rows and queue rows as stored, leads as
+:class:`~camp.store.sqlite.LeadState` tuples, times as text, campaign errors (rare)
+pickled.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import fcntl
 import heapq
+import marshal
 import multiprocessing as mp
 import os
 import pickle
-import queue
 import signal
-import threading
-from collections import Counter, deque
+from collections import OrderedDict, deque
 from contextlib import suppress
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple, NoReturn
 
 from camp.checker.loader import InputError
@@ -57,7 +63,7 @@ from camp.runtime.world import Lead
 from camp.store.base import ActivityRow, QueueEntry, RunRecord, WorkerFailed
 from camp.store.codec import time_text
 from camp.store.runner import _IMPORTED, Engine, Runner, Totals, drain_queue
-from camp.store.sqlite import LeadState, SQLiteStore, lead_partition
+from camp.store.sqlite import LeadState, QueueRow, SQLiteStore, lead_partition
 
 AHEAD = 2  # phase 1: pages per worker sent ahead of the writer
 WINDOW_BATCHES = 4  # phase 2: a worker runs at most this many batches' items ahead
@@ -80,30 +86,38 @@ class PageResult(NamedTuple):
     leads: int
     rows: list[ActivityRow]
     names: dict[str, str]
-    emails: Counter[str]
-    states: list[LeadState]
-    queued: list[QueueEntry]  # seqs 1..seqs, in order
+    emails: dict[str, int]
+    states: list[tuple[Any, ...]]  # LeadState fields
+    queued: list[QueueRow]  # seqs 1..seqs, in order
     seqs: int
     flows: int
     steps: int
-    errors: list[Diagnostic]
+    errors: bytes | None  # pickled list[Diagnostic]
 
 
 class ItemResult(NamedTuple):
     """Phase 2: one queue item run."""
 
     lead_id: int
-    time: Any  # the item's time (datetime)
+    time: str  # the item's time (as stored)
     stored: int  # the store's seq of the entry; 0 for an item queued in this phase
     rows: list[ActivityRow]
     names: dict[str, str] | None  # (None: none; as below, which is most items)
-    emails: dict[str, int] | None
-    state: LeadState | None  # the lead afterwards (None: no such lead)
+    emails: tuple[str, ...] | None  # the e-mails sent
+    state: tuple[Any, ...] | None  # LeadState fields: the lead afterwards (None: no lead)
     created: bool  # the item brought a new lead (a 'created' event)
-    queued: list[QueueEntry] | None  # what it queued, in order (seqs not set)
+    queued: list[QueueRow] | None  # what it queued, in order (seqs not set)
     flows: int
     steps: int
-    errors: list[Diagnostic] | None
+    errors: bytes | None  # pickled list[Diagnostic]
+
+
+def _send(conn: Connection, message: tuple[Any, ...]) -> None:
+    conn.send_bytes(marshal.dumps(message))
+
+
+def _errors(errors: list[Diagnostic]) -> bytes | None:
+    return pickle.dumps(errors) if errors else None
 
 
 # ---- the workers ------------------------------------------------------------------------
@@ -155,13 +169,15 @@ class _Worker:
         self.eng = Engine(runner, run, load, _Recording)
         self.committed = 0
         self.keep = KEEP_BATCHES * runner.ws.batch
+        # lead -> the number of its last item, least recently run first
+        self._last: OrderedDict[int, int] = OrderedDict()
 
     def serve(self, results: Connection) -> None:
-        results.send(("ready", self.eng.name))
+        _send(results, ("ready", self.eng.name))
         while True:
             message = self.commands.recv()
             if message[0] == "page":
-                results.send(("page", self.page(*message[1:])))
+                _send(results, ("page", tuple(self.page(*message[1:]))))
             elif message[0] == "queue":
                 self.queue(results, *message[1:])
             elif message[0] == "stop":
@@ -173,9 +189,10 @@ class _Worker:
         stats.flows, stats.errors = 0, []
         return flows, errors
 
-    def page(self, index: int, after: int, last: int) -> PageResult:
+    def page(self, number: int, after: int, last: int) -> PageResult:
         eng, store, runner = self.eng, self.store, self.runner
         sched, cache = eng.sched, eng.cache
+        assert isinstance(sched, _Recording)
         sched.seq = 0
         page = store.leads_page(after, last, runner.ws.batch, self.run.id, runner.conform)
         forced = store.take_forced()
@@ -185,17 +202,16 @@ class _Worker:
             eng.run_lead(lead)
         steps = cache.steps_done()
         rows, names, emails = eng.log.take()
-        states = [store.lead_state(lead, lead.id in forced) for lead in cache.values()]
-        assert isinstance(sched, _Recording)
-        queued = [runner.to_entry(i) for _, _, i in sorted(sched.heap)]
+        states = [store.lead_row(lead, lead.id in forced) for lead in cache.values()]
+        queued = [store.queue_row(runner.to_entry(i)) for _, _, i in sorted(sched.heap)]
         sched.heap.clear()
         sched.pushed.clear()
         cache.reset()
         flows, errors = self._take_counts()
         end = page[-1].id if page else last
         return PageResult(
-            index, end, len(page), rows, names, emails, states, queued, sched.seq, flows,
-            steps, errors,
+            number, end, len(page), rows, names, dict(emails), states, queued, sched.seq,
+            flows, steps, _errors(errors),
         )  # fmt: skip
 
     # -- phase 2
@@ -214,19 +230,20 @@ class _Worker:
         self.committed = committed
         last, cache = self._last, self.eng.cache
         while last and len(cache) > self.keep:
-            lead_id, k = next(iter(last.items()))  # the lead run longest ago
+            lead_id, k = last.popitem(last=False)  # the lead run longest ago
             if k > committed:
+                last[lead_id] = k
+                last.move_to_end(lead_id, last=False)
                 break
-            del last[lead_id]
             dict.pop(cache, lead_id, None)
             cache.first_steps.pop(lead_id, None)
             self.forced.discard(lead_id)
 
-    def queue(self, results: Connection, base: int, now: Any) -> None:
+    def queue(self, results: Connection, base: int, now: str) -> None:
         eng, store, runner, run = self.eng, self.store, self.runner, self.run
         interp, sched, cache = eng.interp, eng.sched, eng.cache
         assert isinstance(sched, _Recording)
-        interp.now = now
+        interp.now = _dt.datetime.fromisoformat(now)
         sched.seq = base
         heap = sched.heap
         heap.clear()
@@ -235,9 +252,8 @@ class _Worker:
         share: deque[QueueEntry] = deque()
         after = ("", 0)
         exhausted = False
-        # lead -> the number of its last item, least recently run first
-        self._last: dict[int, int] = {}
-        buffer: list[ItemResult] = []
+        last = self._last
+        buffer: list[tuple[Any, ...]] = []
         done = 0
         while True:
             if not share and not exhausted:
@@ -272,41 +288,41 @@ class _Worker:
             if lead is not None:
                 first = cache.first_steps.get(lead_id, 0)
                 steps = lead.steps - (steps_before if steps_before is not None else first)
-                state = store.lead_state(lead, lead_id in self.forced)
+                state = store.lead_row(lead, lead_id in self.forced)
             rows, names, emails = eng.log.take()
             flows, errors = self._take_counts()
             pushed = sched.pushed
             buffer.append(
-                ItemResult(
+                (
                     lead_id,
-                    item.time,
+                    time_text(item.time),
                     stored,
                     rows,
                     names or None,
-                    dict(emails) if emails else None,  # (a Counter unpickles slowly)
+                    tuple(emails.elements()) if emails else None,
                     state,
                     item.campaign is None and item.trigger != _IMPORTED,
-                    [runner.to_entry(i) for i in pushed] if pushed else None,
+                    [store.queue_row(runner.to_entry(i)) for i in pushed] if pushed else None,
                     flows,
                     steps,
-                    errors or None,
+                    _errors(errors),
                 )
             )
             done += 1
-            self._last.pop(lead_id, None)
-            self._last[lead_id] = done
+            last[lead_id] = done
+            last.move_to_end(lead_id)
             if len(buffer) >= FLUSH:
-                results.send(("items", buffer))
+                _send(results, ("items", buffer))
                 buffer = []
                 self._listen(False)
             while done - self.committed >= window:
                 if buffer:
-                    results.send(("items", buffer))
+                    _send(results, ("items", buffer))
                     buffer = []
                 self._listen(True)
         if buffer:
-            results.send(("items", buffer))
-        results.send(("end", done))
+            _send(results, ("items", buffer))
+        _send(results, ("end", done))
 
 
 def _worker_main(
@@ -332,7 +348,7 @@ def _worker_main(
     except BaseException as e:  # reported to the writer, which names this partition
         text = str(e) if isinstance(e, InputError) else f"{type(e).__name__}: {e}"
         with suppress(OSError):
-            results.send(("error", text))
+            _send(results, ("error", text))
 
 
 # ---- the writer -----------------------------------------------------------------------------
@@ -340,13 +356,14 @@ def _worker_main(
 
 @dataclass(order=True, slots=True)
 class _Key:
-    """An item of the queue as the writer knows it: its key, lead, and its entry (for
-    one queued in this batch, to store if the batch ends before it runs)."""
+    """An item of the queue as the writer knows it: its key (time as stored, seq), lead,
+    and its row (for one queued in this batch, to store if the batch ends before it
+    runs)."""
 
-    time: Any
+    time: str
     seq: int
     lead_id: int = field(default=0, compare=False)
-    entry: QueueEntry | None = field(default=None, compare=False)
+    row: QueueRow | None = field(default=None, compare=False)
 
 
 class _Writer:
@@ -356,14 +373,14 @@ class _Writer:
         assert isinstance(store, SQLiteStore)
         self.store = store
         self.totals = Totals()
-        self.inbox: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
+        self.inbox: deque[tuple[int, Any]] = deque()  # messages read, not yet taken
         self.procs: list[Any] = []
         self.commands: list[Connection] = []
-        self.readers: list[tuple[threading.Thread, Connection]] = []
+        self.results: list[Connection] = []
         self.engine = "tree"
         self.items: list[deque[ItemResult]] = [deque() for _ in range(count)]
         # The leads last committed, as committed: their stored rows need no reading.
-        self.remembered: dict[int, LeadState] = {}
+        self.remembered: OrderedDict[int, LeadState] = OrderedDict()
         self.ended: dict[int, int] = {}
 
     # -- workers
@@ -395,25 +412,12 @@ class _Writer:
             mine += [cmd_write, res_read]
             self.procs.append(proc)
             self.commands.append(cmd_write)
-        for k in range(self.count):  # threads only once every worker is forked
-            thread = threading.Thread(target=self._read, args=(k, mine[2 * k + 1]), daemon=True)
-            thread.start()
-            self.readers.append((thread, mine[2 * k + 1]))
+            self.results.append(res_read)
         for _ in range(self.count):
             k, message = self._next()
             if message[0] != "ready":  # pragma: no cover - the protocol's first message
                 self._fail(k, f"unexpected message {message[0]!r}")
             self.engine = message[1]
-
-    def _read(self, k: int, conn: Connection) -> None:
-        # Bytes only (the read lets go of the GIL): unpickling here would hold the GIL
-        # against the main thread's SQLite calls, which let it go and take it back on
-        # every row (each such wait can last the interpreter's switch interval).
-        try:
-            while True:
-                self.inbox.put((k, conn.recv_bytes()))
-        except (EOFError, OSError):
-            self.inbox.put((k, None))
 
     def _fail(self, k: int, why: str) -> NoReturn:
         raise WorkerFailed(f"partition {k + 1} of {self.count} failed: {why}")
@@ -434,18 +438,24 @@ class _Writer:
             self._died(k)
 
     def _next(self) -> tuple[int, Any]:
-        """The next message of any worker; a worker that failed or died stops the run."""
-        while True:
-            try:
-                k, data = self.inbox.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if data is None:
-                self._died(k)
-            message = pickle.loads(data)
-            if message[0] == "error":
-                self._fail(k, message[1])
-            return k, message
+        """The next message of any worker; a worker that failed or died stops the run.
+
+        Read in this thread, when needed: a reader thread would take the GIL from
+        SQLite's writes, which let it go and take it back on every row. A worker whose
+        pipe is full waits meanwhile; it runs ahead of the writer all the same.
+        """
+        while not self.inbox:
+            for conn in wait(self.results, timeout=0.5):
+                assert isinstance(conn, Connection)
+                k = self.results.index(conn)
+                try:
+                    self.inbox.append((k, marshal.loads(conn.recv_bytes())))
+                except (EOFError, OSError):
+                    self._died(k)
+        k, message = self.inbox.popleft()
+        if message[0] == "error":
+            self._fail(k, message[1])
+        return k, message
 
     def stop(self) -> None:
         for conn in self.commands:
@@ -461,12 +471,12 @@ class _Writer:
                 proc.kill()
         for proc in self.procs:
             proc.join()
-        for conn in self.commands:
+        for conn in self.commands + self.results:
             conn.close()
-        for thread, conn in self.readers:  # they end at the end of their pipes
-            thread.join(5)
-            conn.close()
-        self.readers.clear()
+
+    def _count(self, errors: bytes | None) -> None:
+        if errors is not None:
+            self.totals.errors.extend(pickle.loads(errors))
 
     # -- phase 1
 
@@ -479,6 +489,7 @@ class _Writer:
         exhausted = False
         back: dict[int, PageResult] = {}
         done_leads = run.cursor
+        totals = self.totals
         while True:
             while not exhausted and sent - committed < AHEAD * self.count:
                 last = store.page_end(cursor, run.max_lead, batch)
@@ -492,18 +503,18 @@ class _Writer:
             page = back.pop(committed, None)
             if page is None:
                 _, message = self._next()
-                back[message[1].number] = message[1]
+                result = PageResult._make(message[1])
+                back[result.number] = result
                 continue
-            for entry in page.queued:
-                entry.seq += seq
+            queued: list[QueueRow] = [(r[0] + seq, *r[1:]) for r in page.queued]
             seq += page.seqs
-            totals = self.totals
             totals.flows += page.flows
             totals.steps += page.steps
-            totals.errors.extend(page.errors)
+            self._count(page.errors)
             totals.add_rows(page.rows, page.emails)
             run.cursor, run.now = page.last, run.start
-            self.write(page.rows, page.names, page.states, [], [], page.queued, seq)
+            states = [LeadState._make(st) for st in page.states]
+            self.write(page.rows, page.names, states, [], [], queued, seq)
             committed += 1
             if progress is not None:
                 done_leads += page.leads
@@ -517,7 +528,7 @@ class _Writer:
         states: list[LeadState],
         fetched: list[int],
         done: list[int],
-        queued: list[QueueEntry],
+        queued: list[QueueRow],
         seq: int,
     ) -> None:
         """Commit a batch as the serial run does: ``states`` are the batch's leads in the
@@ -540,12 +551,15 @@ class _Writer:
             store.snapshot(unknown, run.id)
             store.save_states(states, run.id)
 
-        self.runner.write_batch(run, self.totals, rows, names, save, done, queued, seq)
+        def enqueue() -> None:
+            store.enqueue_rows(queued)
+
+        self.runner.write_batch(run, self.totals, rows, names, save, done, enqueue, seq)
         for st in states:  # as the workspace holds them now
-            known.pop(st.id, None)
             known[st.id] = st
+            known.move_to_end(st.id)
         while len(known) > KEEP_BATCHES * self.runner.ws.batch:
-            del known[next(iter(known))]
+            known.popitem(last=False)
 
     # -- phase 2
 
@@ -556,7 +570,7 @@ class _Writer:
                 self._fail(k, "internal error: the writer expects an item the worker does not have")
             w, message = self._next()
             if message[0] == "items":
-                self.items[w].extend(message[1])
+                self.items[w].extend(map(ItemResult._make, message[1]))
             elif message[0] == "end":
                 self.ended[w] = message[1]
         return items.popleft()
@@ -565,15 +579,15 @@ class _Writer:
         run, store, runner, count = self.run, self.store, self.runner, self.count
         base = seq = store.seq()
         for k in range(count):
-            self._send(k, ("queue", base, run.now))
-        now = run.now
+            self._send(k, ("queue", base, time_text(run.now)))
+        now = time_text(run.now)
         heap: list[_Key] = []
         consumed = [0] * count
         told = [0] * count
         rows: list[ActivityRow] = []
         names: dict[str, str] = {}
-        emails: Counter[str] = Counter()
-        states: dict[int, LeadState] = {}
+        emails: dict[str, int] = {}
+        states: dict[int, tuple[Any, ...]] = {}
         created: dict[int, None] = {}
         chunk: list[int] = []
         totals = self.totals
@@ -593,9 +607,8 @@ class _Writer:
             if res.lead_id != key.lead_id or res.time != key.time or res.stored != expected:
                 self._fail(
                     k,
-                    f"internal error: the writer expected lead {key.lead_id} at "
-                    f"{time_text(key.time)}, the worker ran lead {res.lead_id} at "
-                    f"{time_text(res.time)}",
+                    f"internal error: the writer expected lead {key.lead_id} at {key.time}, "
+                    f"the worker ran lead {res.lead_id} at {res.time}",
                 )
             consumed[k] += 1
             rows.extend(res.rows)
@@ -603,28 +616,28 @@ class _Writer:
                 for key_, name in res.names.items():
                     names.setdefault(key_, name)
             if res.emails:
-                emails.update(res.emails)
+                for email in res.emails:
+                    emails[email] = emails.get(email, 0) + 1
             totals.flows += res.flows
             totals.steps += res.steps
-            if res.errors:
-                totals.errors.extend(res.errors)
+            self._count(res.errors)
             if res.state is not None:
                 states[res.lead_id] = res.state
                 if res.created:
                     created.setdefault(res.lead_id, None)
-            for entry in res.queued or ():
-                seq += 1
-                assert entry.time is not None
-                heapq.heappush(heap, _Key(entry.time, seq, entry.lead_id, entry))
+            if res.queued:
+                for row in res.queued:
+                    seq += 1
+                    assert row[1] is not None  # (a queued flow has its time)
+                    heapq.heappush(heap, _Key(row[1], seq, row[3], row))
 
         def commit(done: list[int]) -> None:
             pending = sorted(heap)
             heap.clear()
-            queued = []
+            queued: list[QueueRow] = []
             for key in pending:
-                assert key.entry is not None
-                key.entry.seq = key.seq
-                queued.append(key.entry)
+                assert key.row is not None
+                queued.append((key.seq, *key.row[1:]))
             # The batch's leads in the serial run's order: the leads of the store's
             # entries it took, in id order (each loaded and typed, whether its item ran
             # in this batch or not), then the leads 'created' events brought.
@@ -637,9 +650,13 @@ class _Writer:
                 lead.id: store.lead_state(lead)
                 for lead in store.leads(idle, run.id, runner.conform)
             }  # (rare: a batch that ends before some of its entries)
-            batch_states = [st for i in order if (st := states.get(i) or loaded.get(i))]
+            batch_states = [
+                LeadState._make(row) if row is not None else loaded[i]
+                for i in order
+                if (row := states.get(i)) is not None or i in loaded
+            ]
             totals.add_rows(rows, emails)
-            run.now = now
+            run.now = _dt.datetime.fromisoformat(now)
             self.write(rows, names, batch_states, list(loaded), done, queued, seq)
             rows.clear()
             names.clear()
@@ -652,11 +669,12 @@ class _Writer:
                     told[k] = consumed[k]
                     self._send(k, ("committed", consumed[k]))
 
-        drain_queue(due, heap, run.until, runner.ws.batch, process, commit)
+        until = None if run.until is None else time_text(run.until)
+        drain_queue(due, heap, until, runner.ws.batch, process, commit)
         while len(self.ended) < count:
             w, message = self._next()
             if message[0] == "items":
-                self.items[w].extend(message[1])
+                self.items[w].extend(map(ItemResult._make, message[1]))
             elif message[0] == "end":
                 self.ended[w] = message[1]
         for k in range(count):

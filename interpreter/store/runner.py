@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any, Protocol, TypeVar
 
 from camp.checker.loader import InputError
@@ -137,9 +138,9 @@ class Totals:
     by_type: Counter[str] = field(default_factory=Counter)
     emails: Counter[str] = field(default_factory=Counter)
 
-    def add_rows(self, rows: list[ActivityRow], emails: Counter[str]) -> None:
+    def add_rows(self, rows: list[ActivityRow], emails: dict[str, int]) -> None:
         self.activities += len(rows)
-        self.by_type.update(row[3] for row in rows)
+        self.by_type.update(map(itemgetter(3), rows))
         self.emails.update(emails)
 
     def stats(self, base: dict[str, Any]) -> dict[str, Any]:
@@ -368,9 +369,10 @@ class Engine:
 
 
 class _Key(Protocol):
-    """A queue item or its key: ordered by (time, seq)."""
+    """A queue item or its key: ordered by (time, seq) (the time a datetime, or its text
+    as stored, which sorts the same)."""
 
-    time: _dt.datetime
+    time: Any
     seq: int
 
     def __lt__(self, other: Any) -> bool: ...
@@ -382,7 +384,7 @@ _Q = TypeVar("_Q", bound=_Key)
 def drain_queue(
     due: Callable[[], Sequence[_Q]],
     heap: list[_Q],
-    until: _dt.datetime | None,
+    until: Any,
     batch: int,
     process: Callable[[_Q], None],
     commit: Callable[[list[int]], None],
@@ -674,17 +676,18 @@ class Runner:
         names: dict[str, str],
         save: Callable[[], None],
         done: list[int],
-        pending: Iterable[QueueEntry],
+        enqueue: Callable[[], None],
         seq: int,
     ) -> None:
-        """One batch's work and the run's progress, in one transaction."""
+        """One batch's work and the run's progress, in one transaction (``save`` writes
+        its leads, ``enqueue`` what it leaves queued)."""
         run.stats = totals.stats(self.base)
         store = self.store
         with store.transaction():
             store.append_activities(rows, names)
             save()
             store.dequeue(done)
-            store.enqueue(pending)
+            enqueue()
             store.set_seq(seq)
             store.save_run(run)
 
@@ -716,7 +719,7 @@ class Runner:
                 names,
                 lambda: store.save_leads(cache.values(), run.id),
                 done,
-                pending,
+                lambda: store.enqueue(pending),
                 sched.seq,
             )
             cache.reset()

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -242,6 +243,11 @@ def lead_partition(lead_id: int, count: int) -> int:
 
 _EMPTY: tuple[frozenset[str], dict[str, str]] = (frozenset(), {})
 _CHUNK = 500  # ids per IN (...) query
+
+
+#: A queue entry as stored: (seq, time, kind, lead id, campaign, trigger, cascade,
+#: position JSON, payload JSON).
+QueueRow = tuple[int, str | None, str, int, str | None, str, int, str | None, str | None]
 
 
 class LeadState(NamedTuple):
@@ -641,11 +647,12 @@ class SQLiteStore:
                 group.append(campaign)
         return dumps_json(dict(sorted(groups.items())) if len(groups) > 1 else groups)
 
-    def lead_state(self, lead: Lead, force: bool = False) -> LeadState:
-        """``lead`` encoded as :meth:`save_states` writes it."""
+    def lead_row(self, lead: Lead, force: bool = False) -> tuple[Any, ...]:
+        """``lead`` encoded as :meth:`save_states` writes it: the fields of a
+        :class:`LeadState`, as a plain tuple (which ``marshal`` sends fast)."""
         fields = lead.fields
         known = self._known_fields()
-        return LeadState(
+        return (
             lead.id,
             email_key(fields.get("email")),
             encode_fields(fields),
@@ -656,6 +663,10 @@ class SQLiteStore:
             None if known.keys() >= fields.keys() else tuple(fields),
             force,
         )
+
+    def lead_state(self, lead: Lead, force: bool = False) -> LeadState:
+        """``lead`` encoded as :meth:`save_states` writes it."""
+        return LeadState._make(self.lead_row(lead, force))
 
     def save_leads(self, leads: Iterable[Lead], run_id: int | None = None) -> None:
         self.save_states([self.lead_state(lead) for lead in leads], run_id)
@@ -820,7 +831,7 @@ class SQLiteStore:
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
-        counts = Counter(row[3] for row in rows)
+        counts = Counter(map(itemgetter(3), rows))
         conn.executemany(
             "INSERT INTO activity_counts (type, n) VALUES (?, ?) "
             "ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
@@ -896,24 +907,30 @@ class SQLiteStore:
 
     # ---- queue -------------------------------------------------------------------------------------
 
+    @staticmethod
+    def queue_row(e: QueueEntry) -> QueueRow:
+        """``e`` as :meth:`enqueue_rows` stores it (times as text, position and payload as
+        JSON)."""
+        return (
+            e.seq,
+            None if e.time is None else time_text(e.time),
+            e.kind,
+            e.lead_id,
+            e.campaign,
+            e.trigger,
+            e.cascade,
+            None if e.position is None else json.dumps(e.position),
+            None if e.fields is None else encode_fields(e.fields),
+        )
+
     def enqueue(self, entries: Iterable[QueueEntry]) -> None:
+        self.enqueue_rows([self.queue_row(e) for e in entries])
+
+    def enqueue_rows(self, rows: Sequence[QueueRow]) -> None:
         self.conn.executemany(
             "INSERT INTO queue (seq, time, kind, lead_id, campaign, trigger, cascade, position, "
             "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.seq,
-                    None if e.time is None else time_text(e.time),
-                    e.kind,
-                    e.lead_id,
-                    e.campaign,
-                    e.trigger,
-                    e.cascade,
-                    None if e.position is None else json.dumps(e.position),
-                    None if e.fields is None else encode_fields(e.fields),
-                )
-                for e in entries
-            ],
+            rows,
         )
 
     def enqueue_all_leads(
@@ -958,21 +975,15 @@ class SQLiteStore:
             )
         return [self._entry(r) for r in rows]
 
-    def due_keys(
-        self, until: _dt.datetime | None, limit: int
-    ) -> list[tuple[_dt.datetime, int, int]]:
-        """(time, seq, lead id) of the entries :meth:`due` gives, without the rest."""
+    def due_keys(self, until: _dt.datetime | None, limit: int) -> list[tuple[str, int, int]]:
+        """(time as stored, seq, lead id) of the entries :meth:`due` gives."""
         sql = "SELECT time, seq, lead_id FROM queue WHERE time IS NOT NULL"
         params: list[Any] = []
         if until is not None:
             sql += " AND time <= ?"
             params.append(time_text(until))
         params.append(limit)
-        parse = _dt.datetime.fromisoformat
-        return [
-            (parse(t), s, i)
-            for t, s, i in self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params)
-        ]
+        return self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params).fetchall()
 
     def due_share(
         self,
