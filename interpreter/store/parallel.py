@@ -6,7 +6,7 @@ The writer holds the workspace lock, records (or resumes) the run as a serial ru
 then forks the workers: they inherit the checked program, open the workspace read-only
 (WAL lets them read beside the writer) and send back what each flow did, ready to
 store: activity rows, each lead as it is afterwards (encoded, see
-:class:`~camp.store.sqlite.LeadState`), what the flows queued, counts and errors. The
+:data:`~camp.store.sqlite.LeadRow`), what the flows queued, counts and errors. The
 writer compares the leads with their stored rows and writes the differences, as the
 serial run does.
 
@@ -36,7 +36,7 @@ finishes it. Ctrl-C stops every worker the same way.
 Messages between the processes are plain tuples sent with ``marshal`` (much faster to
 make and read than pickles of objects; the writer reads every message in its one
 thread, beside its SQLite writes): activity rows and queue rows as stored, leads as
-:class:`~camp.store.sqlite.LeadState` tuples, times as text, campaign errors (rare)
+:data:`~camp.store.sqlite.LeadRow` tuples, times as text, campaign errors (rare)
 pickled.
 """
 
@@ -63,7 +63,7 @@ from camp.runtime.world import Lead
 from camp.store.base import ActivityRow, QueueEntry, RunRecord, WorkerFailed
 from camp.store.codec import time_text
 from camp.store.runner import _IMPORTED, Engine, Runner, Totals, drain_queue
-from camp.store.sqlite import LeadState, QueueRow, SQLiteStore, lead_partition
+from camp.store.sqlite import LeadRow, QueueRow, SQLiteStore, lead_partition
 
 AHEAD = 2  # phase 1: pages per worker sent ahead of the writer
 WINDOW_BATCHES = 4  # phase 2: a worker runs at most this many batches' items ahead
@@ -87,7 +87,7 @@ class PageResult(NamedTuple):
     rows: list[ActivityRow]
     names: dict[str, str]
     emails: dict[str, int]
-    states: list[tuple[Any, ...]]  # LeadState fields
+    states: list[LeadRow]
     queued: list[QueueRow]  # seqs 1..seqs, in order
     seqs: int
     flows: int
@@ -104,7 +104,7 @@ class ItemResult(NamedTuple):
     rows: list[ActivityRow]
     names: dict[str, str] | None  # (None: none; as below, which is most items)
     emails: tuple[str, ...] | None  # the e-mails sent
-    state: tuple[Any, ...] | None  # LeadState fields: the lead afterwards (None: no lead)
+    state: LeadRow | None  # the lead afterwards (None: no such lead)
     created: bool  # the item brought a new lead (a 'created' event)
     queued: list[QueueRow] | None  # what it queued, in order (seqs not set)
     flows: int
@@ -380,7 +380,7 @@ class _Writer:
         self.engine = "tree"
         self.items: list[deque[ItemResult]] = [deque() for _ in range(count)]
         # The leads last committed, as committed: their stored rows need no reading.
-        self.remembered: OrderedDict[int, LeadState] = OrderedDict()
+        self.remembered: OrderedDict[int, LeadRow] = OrderedDict()
         self.ended: dict[int, int] = {}
 
     # -- workers
@@ -513,8 +513,7 @@ class _Writer:
             self._count(page.errors)
             totals.add_rows(page.rows, page.emails)
             run.cursor, run.now = page.last, run.start
-            states = [LeadState._make(st) for st in page.states]
-            self.write(page.rows, page.names, states, [], [], queued, seq)
+            self.write(page.rows, page.names, page.states, [], [], queued, seq)
             committed += 1
             if progress is not None:
                 done_leads += page.leads
@@ -525,7 +524,7 @@ class _Writer:
         self,
         rows: list[ActivityRow],
         names: dict[str, str],
-        states: list[LeadState],
+        states: list[LeadRow],
         fetched: list[int],
         done: list[int],
         queued: list[QueueRow],
@@ -541,11 +540,11 @@ class _Writer:
         def save() -> None:
             unknown = []
             for st in states:
-                if st.id in skip:
+                if st[0] in skip:
                     continue
-                before = known.get(st.id)
+                before = known.get(st[0])
                 if before is None:
-                    unknown.append(st.id)
+                    unknown.append(st[0])
                 else:
                     store.note(before)
             store.snapshot(unknown, run.id)
@@ -556,8 +555,8 @@ class _Writer:
 
         self.runner.write_batch(run, self.totals, rows, names, save, done, enqueue, seq)
         for st in states:  # as the workspace holds them now
-            known[st.id] = st
-            known.move_to_end(st.id)
+            known[st[0]] = st
+            known.move_to_end(st[0])
         while len(known) > KEEP_BATCHES * self.runner.ws.batch:
             known.popitem(last=False)
 
@@ -587,7 +586,7 @@ class _Writer:
         rows: list[ActivityRow] = []
         names: dict[str, str] = {}
         emails: dict[str, int] = {}
-        states: dict[int, tuple[Any, ...]] = {}
+        states: dict[int, LeadRow] = {}
         created: dict[int, None] = {}
         chunk: list[int] = []
         totals = self.totals
@@ -647,14 +646,9 @@ class _Writer:
             order += [i for i in created if i not in existing]
             idle = [i for i in order if i not in states]
             loaded = {
-                lead.id: store.lead_state(lead)
-                for lead in store.leads(idle, run.id, runner.conform)
+                lead.id: store.lead_row(lead) for lead in store.leads(idle, run.id, runner.conform)
             }  # (rare: a batch that ends before some of its entries)
-            batch_states = [
-                LeadState._make(row) if row is not None else loaded[i]
-                for i in order
-                if (row := states.get(i)) is not None or i in loaded
-            ]
+            batch_states = [st for i in order if (st := states.get(i) or loaded.get(i))]
             totals.add_rows(rows, emails)
             run.now = _dt.datetime.fromisoformat(now)
             self.write(rows, names, batch_states, list(loaded), done, queued, seq)

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from camp.checker.loader import display_path
 from camp.runtime.world import Lead
@@ -250,20 +250,15 @@ _CHUNK = 500  # ids per IN (...) query
 QueueRow = tuple[int, str | None, str, int, str | None, str, int, str | None, str | None]
 
 
-class LeadState(NamedTuple):
-    """A lead as the store writes it, encoded where the lead ran (a partitioned run's
-    worker makes these; the writer compares them with the stored rows and writes the
-    differences, as :meth:`SQLiteStore.save_leads` does for leads in memory)."""
-
-    id: int
-    email_key: str | None
-    data: str  # encode_fields(fields)
-    runs: str  # last runs as JSON {time: [campaign, ...]}
-    steps: int  # the lead's step count in the run
-    lists: frozenset[str]
-    statuses: dict[str, str]
-    names: tuple[str, ...] | None  # the field names, when some may be new to the store
-    force: bool = False  # written even when unchanged: typed by the schema in this run
+#: A lead as the store writes it, encoded where the lead ran (a partitioned run's worker
+#: makes these; the writer compares them with the stored rows and writes the
+#: differences, as :meth:`SQLiteStore.save_leads` does for leads in memory):
+#: (id, e-mail key, fields as typed JSON, last runs as JSON, the run's step count,
+#: static lists, program statuses, the field names when some may be new to the store
+#: (else None), force: written even when unchanged, as typed by the schema in this run).
+LeadRow = tuple[
+    int, str | None, str, str, int, frozenset[str], dict[str, str], tuple[str, ...] | None, bool
+]
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -620,11 +615,12 @@ class SQLiteStore:
                         statuses.get(lead_id, {}),
                     )
 
-    def note(self, state: LeadState) -> None:
+    def note(self, state: LeadRow) -> None:
         """Note ``state`` as the lead's stored row (what :meth:`snapshot` would read): the
         caller wrote it last."""
-        self._rows[state.id] = (state.data, state.runs, state.steps)
-        self._snap[state.id] = (state.lists, state.statuses)
+        lead_id, _key, data, runs, steps, lists, statuses, _names, _force = state
+        self._rows[lead_id] = (data, runs, steps)
+        self._snap[lead_id] = (lists, statuses)
 
     def _runs_json(self, runs: dict[str, _dt.datetime]) -> str:
         """A lead's last runs as stored: ``{time: [campaign, ...]}`` in time and name
@@ -647,9 +643,9 @@ class SQLiteStore:
                 group.append(campaign)
         return dumps_json(dict(sorted(groups.items())) if len(groups) > 1 else groups)
 
-    def lead_row(self, lead: Lead, force: bool = False) -> tuple[Any, ...]:
-        """``lead`` encoded as :meth:`save_states` writes it: the fields of a
-        :class:`LeadState`, as a plain tuple (which ``marshal`` sends fast)."""
+    def lead_row(self, lead: Lead, force: bool = False) -> LeadRow:
+        """``lead`` encoded as :meth:`save_states` writes it (a plain tuple, which
+        ``marshal`` sends fast)."""
         fields = lead.fields
         known = self._known_fields()
         return (
@@ -664,14 +660,10 @@ class SQLiteStore:
             force,
         )
 
-    def lead_state(self, lead: Lead, force: bool = False) -> LeadState:
-        """``lead`` encoded as :meth:`save_states` writes it."""
-        return LeadState._make(self.lead_row(lead, force))
-
     def save_leads(self, leads: Iterable[Lead], run_id: int | None = None) -> None:
-        self.save_states([self.lead_state(lead) for lead in leads], run_id)
+        self.save_states([self.lead_row(lead) for lead in leads], run_id)
 
-    def save_states(self, states: Iterable[LeadState], run_id: int | None = None) -> None:
+    def save_states(self, states: Iterable[LeadRow], run_id: int | None = None) -> None:
         """Insert or update leads (fields, lists, statuses, runs and, for a run, step
         counts), writing only what differs from the rows noted when they were loaded (or
         by :meth:`snapshot`)."""
@@ -683,33 +675,26 @@ class SQLiteStore:
         status_del: list[tuple[int, str]] = []
         new_fields: list[str] = []
         forced = self._forced
-        for st in states:
-            if st.names is not None:
-                new_fields.extend(n for n in st.names if n not in known)
-            force = st.force
-            if forced and st.id in forced:
-                forced.discard(st.id)
+        stored, snaps = self._rows, self._snap
+        for lead_id, key, data, runs, steps, lists, statuses, names, force in states:
+            if names is not None:
+                new_fields.extend(n for n in names if n not in known)
+            if forced and lead_id in forced:
+                forced.discard(lead_id)
                 force = True
-            if self._rows.pop(st.id, None) != (st.data, st.runs, st.steps) or force:
+            if stored.pop(lead_id, None) != (data, runs, steps) or force:
                 rows.append(
-                    (
-                        st.id,
-                        st.email_key,
-                        st.data,
-                        st.runs,
-                        st.steps if run_id is not None else 0,
-                        run_id or 0,
-                    )
+                    (lead_id, key, data, runs, steps if run_id is not None else 0, run_id or 0)
                 )
-            old_lists, old_statuses = self._snap.pop(st.id, _EMPTY)
-            if st.lists != old_lists:
-                list_add.extend((k, st.id) for k in st.lists - old_lists)
-                list_del.extend((k, st.id) for k in old_lists - st.lists)
-            if st.statuses != old_statuses:
+            old_lists, old_statuses = snaps.pop(lead_id, _EMPTY)
+            if lists != old_lists:
+                list_add.extend((k, lead_id) for k in lists - old_lists)
+                list_del.extend((k, lead_id) for k in old_lists - lists)
+            if statuses != old_statuses:
                 status_set.extend(
-                    (st.id, p, s) for p, s in st.statuses.items() if old_statuses.get(p) != s
+                    (lead_id, p, s) for p, s in statuses.items() if old_statuses.get(p) != s
                 )
-                status_del.extend((st.id, p) for p in old_statuses if p not in st.statuses)
+                status_del.extend((lead_id, p) for p in old_statuses if p not in statuses)
         conn = self.conn
         if new_fields:
             self.add_fields(new_fields)
