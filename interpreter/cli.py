@@ -245,10 +245,11 @@ def run(
     from camp.runtime.evaluator import Limits
     from camp.runtime.run import RunOptions, execute
 
-    if (workers is not None or dask_address is not None) and db is not None:
+    if dask_address is not None and db is not None:
         fail_input(
-            "--workers/--dask with --db: a workspace run commits through its single writer "
-            "and is not partitioned yet; run it without --workers/--dask (see docs/parallel.md)"
+            "--dask with --db: a workspace is one SQLite file, which processes on other "
+            "machines cannot share (SQLite does not work over a network file system); "
+            "use --workers N with --db (see docs/parallel.md)"
         )
     if (workers is not None or dask_address is not None) and report is not None:
         fail_input(
@@ -273,6 +274,8 @@ def run(
             resume=resume,
             batch_size=batch_size,
             report=report,
+            workers=workers,
+            engine=engine,
         )
     if resume:
         fail_input("--resume finishes an interrupted run on a workspace: give --db DB")
@@ -518,6 +521,8 @@ def _run_workspace(
     resume: bool,
     batch_size: int,
     report: Path | None = None,
+    workers: str | None = None,
+    engine: str = "compiled",
 ) -> NoReturn:
     """``camp run FILE --db DB``: leads from the workspace, everything written back to it."""
     import datetime as dt
@@ -525,6 +530,7 @@ def _run_workspace(
     from camp.checker import InputError
     from camp.checker.loader import display_path
     from camp.runtime.run import RunOptions
+    from camp.store.base import WorkerFailed
     from camp.store.runner import WorkspaceRun, run_workspace
 
     if leads is not None:
@@ -532,6 +538,19 @@ def _run_workspace(
             "--leads and --db: a workspace run reads its leads from the workspace; "
             f"import the file first with `camp db import {display_path(db)} {display_path(leads)}`"
         )
+    count = None
+    if workers is not None:
+        from camp.parallel.cli import parse_workers
+
+        if trace:
+            fail_input(
+                "--trace prints one run's steps in order: it cannot follow a partitioned run; "
+                "drop --workers"
+            )
+        try:
+            count = parse_workers(workers)
+        except InputError as e:
+            fail_input(str(e))
     lock = _lock_workspace(db, f"camp run {file}")
     try:
         store = _open_workspace(db)
@@ -556,6 +575,7 @@ def _run_workspace(
             activities=activities,
             limits=limits,
             trace=(lambda line: click.echo(line, err=True)) if trace else None,
+            engine=engine,
         )
         if _use_color(sys.stderr) and not trace:
             opts.progress = _progress
@@ -567,15 +587,30 @@ def _run_workspace(
             events_name=display_path(events) if events else None,
             db=display_path(db),
             warn=lambda message: click.echo(f"camp: warning: {message}", err=True),
+            workers=count,
+            held_fds=(lock.fd,),
         )
         if report is not None:
             from camp.pictures.cli import start_report
 
             start_report(report)
+        finish = (
+            f"the workspace keeps every batch committed before it: finish the run with "
+            f"`camp run {display_path(file)} --db {display_path(db)} --resume`"
+        )
         try:
             summary, errors = run_workspace(result.symbols, store, opts, ws)
         except InputError as e:
             fail_input(str(e))
+        except WorkerFailed as e:
+            if opts.progress is not None:
+                click.echo("\r\x1b[K", nl=False, err=True)
+            click.echo(f"camp: error: {e}; {finish}", err=True)
+            sys.exit(EXIT_FAIL)
+        except KeyboardInterrupt:
+            stopped = "every worker stopped; " if count else ""
+            click.echo(f"\ncamp: interrupted: {stopped}{finish}", err=True)
+            sys.exit(130)
         if report is not None:
             from camp.pictures.cli import finish_workspace_report
 

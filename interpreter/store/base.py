@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +34,11 @@ from camp.types import Value
 
 class WorkspaceError(InputError):
     """The workspace cannot be used as asked (exit status 2, nothing written)."""
+
+
+class WorkerFailed(Exception):
+    """A worker process of a partitioned workspace run failed (exit status 1): the
+    workspace keeps every batch committed before, as after a crash."""
 
 
 # Queue entry kinds.
@@ -105,17 +110,30 @@ class Store(Protocol):
         ...
 
     # ---- leads -----------------------------------------------------------------------
-    def leads(self, ids: Iterable[int], run_id: int | None = None) -> list[Lead]:
+    def leads(
+        self,
+        ids: Iterable[int],
+        run_id: int | None = None,
+        admit: Callable[[Lead], None] | None = None,
+    ) -> list[Lead]:
         """The leads with these ids that exist (with lists, statuses, runs), in id order.
 
         ``Lead.steps`` is the count of run ``run_id`` (0 for another run: R204 is per run).
+        ``admit`` (typing by the program's schema) is applied to the leads run ``run_id``
+        has not written yet: once per run. A lead it changes is saved even if nothing
+        else changes it, so that it is not typed again.
         """
         ...
 
     def leads_page(
-        self, after: int, last: int, limit: int, run_id: int | None = None
+        self,
+        after: int,
+        last: int,
+        limit: int,
+        run_id: int | None = None,
+        admit: Callable[[Lead], None] | None = None,
     ) -> list[Lead]:
-        """Up to ``limit`` leads with ``after < id <= last``, in id order."""
+        """Up to ``limit`` leads with ``after < id <= last``, in id order (as :meth:`leads`)."""
         ...
 
     def iter_lead_fields(

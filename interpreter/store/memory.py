@@ -20,7 +20,7 @@ import copy
 import datetime as _dt
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -69,18 +69,29 @@ class MemoryStore:
         yield
 
     # ---- leads ------------------------------------------------------------------------------
-    def _copy(self, lead: Lead, run_id: int | None) -> Lead:
+    def _copy(
+        self, lead: Lead, run_id: int | None, admit: Callable[[Lead], None] | None = None
+    ) -> Lead:
         out = Lead(
             lead.id, dict(lead.fields), set(lead.lists), dict(lead.statuses), dict(lead.runs)
         )
         steps, steps_run = self.steps.get(lead.id, (0, 0))
         if run_id is not None and steps_run == run_id:
             out.steps = steps
+        elif admit is not None:
+            admit(out)  # once per run (every lead a run loads is saved back: see save_leads)
         return out
 
-    def leads(self, ids: Iterable[int], run_id: int | None = None) -> list[Lead]:
+    def leads(
+        self,
+        ids: Iterable[int],
+        run_id: int | None = None,
+        admit: Callable[[Lead], None] | None = None,
+    ) -> list[Lead]:
         return [
-            self._copy(self.lead_map[i], run_id) for i in sorted(set(ids)) if i in self.lead_map
+            self._copy(self.lead_map[i], run_id, admit)
+            for i in sorted(set(ids))
+            if i in self.lead_map
         ]
 
     def lead(self, lead_id: int, run_id: int | None = None) -> Lead | None:
@@ -88,10 +99,15 @@ class MemoryStore:
         return found[0] if found else None
 
     def leads_page(
-        self, after: int, last: int, limit: int, run_id: int | None = None
+        self,
+        after: int,
+        last: int,
+        limit: int,
+        run_id: int | None = None,
+        admit: Callable[[Lead], None] | None = None,
     ) -> list[Lead]:
         ids = sorted(i for i in self.lead_map if after < i <= last)[:limit]
-        return self.leads(ids, run_id)
+        return self.leads(ids, run_id, admit)
 
     def forget(self, leads: Iterable[Lead]) -> None:
         pass

@@ -25,14 +25,16 @@ import datetime as _dt
 import heapq
 import json
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from operator import itemgetter
+from typing import Any, Protocol, TypeVar
 
 from camp.checker.loader import InputError
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
+from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
 from camp.runtime import positions
 from camp.runtime import values as V
@@ -93,10 +95,11 @@ _attrs_dumps = _make_attrs_dumps()
 
 
 class RowLog(ActivityLog):
-    """Collects activities as store rows until the batch commits; keeps the run's counts."""
+    """Collects activities as store rows until the batch commits (:meth:`take`)."""
 
     def __init__(self, run_id: int | None) -> None:
         super().__init__(None, keep=False)
+        self.counting_only = False  # every activity is a row (the compiled engine asks)
         self.run_id = run_id
         self.rows: list[ActivityRow] = []
         self.list_names: dict[str, str] = {}
@@ -110,7 +113,6 @@ class RowLog(ActivityLog):
         if time is not self._when:
             self._when, self._text = time, time.isoformat(timespec="seconds")
         self.rows.append((self.run_id, lead.id, self._text, type_, campaign, _attrs_dumps(attrs)))
-        self.total += 1
         if type_ == "Send Email":
             self.emails[attrs["email"]] += 1
         elif type_ == "Add to List":
@@ -118,12 +120,39 @@ class RowLog(ActivityLog):
             self.list_names.setdefault(name.casefold(), name)
         return attrs
 
-    def take(self) -> tuple[list[ActivityRow], dict[str, str]]:
-        """The batch's rows and list names; counts them into ``by_type``."""
-        rows, names = self.rows, self.list_names
-        self.rows, self.list_names = [], {}
-        self.by_type.update(row[3] for row in rows)
-        return rows, names
+    def take(self) -> tuple[list[ActivityRow], dict[str, str], Counter[str]]:
+        """The rows, list names and e-mail counts since the last take."""
+        taken = self.rows, self.list_names, self.emails
+        self.rows, self.list_names, self.emails = [], {}, Counter()
+        return taken
+
+
+@dataclass
+class Totals:
+    """What a run has done since it (re)started, for the run record and the summary."""
+
+    flows: int = 0
+    steps: int = 0
+    activities: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+    by_type: Counter[str] = field(default_factory=Counter)
+    emails: Counter[str] = field(default_factory=Counter)
+
+    def add_rows(self, rows: list[ActivityRow], emails: dict[str, int]) -> None:
+        self.activities += len(rows)
+        self.by_type.update(map(itemgetter(3), rows))
+        self.emails.update(emails)
+
+    def stats(self, base: dict[str, Any]) -> dict[str, Any]:
+        """The whole run's counts: ``base`` (before a --resume) and these."""
+        return {
+            "flows": base["flows"] + self.flows,
+            "steps": base["steps"] + self.steps,
+            "activities": base["activities"] + self.activities,
+            "errors": base["errors"] + len(self.errors),
+            "by_type": dict(sorted((Counter(base["by_type"]) + self.by_type).items())),
+            "emails": dict(sorted((Counter(base["emails"]) + self.emails).items())),
+        }
 
 
 # ---- leads in memory for one batch -----------------------------------------------------------
@@ -132,16 +161,14 @@ class RowLog(ActivityLog):
 class LeadCache(dict[int, Lead]):
     """The scheduler's ``leads`` for one batch: leads are loaded from the store on first use."""
 
-    def __init__(self, load: Callable[[list[int]], list[Lead]], admit: Callable[[Lead], None]):
+    def __init__(self, load: Callable[[list[int]], list[Lead]]):
         super().__init__()
         self._load = load
-        self._admit = admit
         self.first_steps: dict[int, int] = {}
 
     def add(self, leads: Iterable[Lead]) -> None:
         for lead in leads:
             if not dict.__contains__(self, lead.id):
-                self._admit(lead)
                 dict.__setitem__(self, lead.id, lead)
                 self.first_steps[lead.id] = lead.steps
 
@@ -269,6 +296,8 @@ class WorkspaceRun:
     events_name: str | None = None
     db: str = "DB"  # the workspace as named on the command line, for messages
     warn: Callable[[str], None] = field(default=lambda message: None)
+    workers: int | None = None  # --workers N: flows run in N worker processes
+    held_fds: tuple[int, ...] = ()  # closed by worker processes (the workspace lock)
 
 
 def unfinished_message(run: RunRecord, db: str) -> str:
@@ -287,7 +316,116 @@ def unfinished_message(run: RunRecord, db: str) -> str:
 # ---- the run ------------------------------------------------------------------------------------
 
 
-class _Runner:
+class Engine:
+    """What runs flows in one process of a workspace run: the interpreter (the compiled
+    engine where the program allows, as a file-based run), the scheduler, the leads of
+    the batch in memory and the activity rows not committed yet."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        run: RunRecord,
+        load: Callable[[list[int]], list[Lead]],
+        scheduler: type[Scheduler] = Scheduler,
+    ) -> None:
+        opts = runner.opts
+        self.run = run
+        self.log = RowLog(run.id)
+        self.interp = interp = Interpreter(
+            runner.symbols, self.log, run.now, opts.limits, opts.trace
+        )
+        self.name = "tree"
+        if opts.engine == "compiled" and opts.trace is None:
+            from camp.runtime.compile import compile_program
+
+            interp.compiled = compile_program(interp)
+            if interp.compiled is not None:
+                self.name = "compiled"
+        self.cache = LeadCache(load)
+        self.sched = scheduler(interp, self.cache)
+        self.target = runner.target
+        self.trigger = "" if self.target is None else _trigger_for(self.target)
+
+    def run_lead(self, lead: Lead) -> None:
+        """Phase 1: the --campaign flow of one lead."""
+        start = self.run.start
+        self.interp.now = start
+        self.sched.run_item(Item(start, 0, lead.id, self.target, self.trigger, 0))
+
+    def run_queued(self, item: Item) -> None:
+        """Phase 2: one item of the queue."""
+        interp = self.interp
+        if item.time > interp.now:
+            interp.now = item.time
+        if item.campaign is None:
+            # A new lead's 'created' starts a cascade of its own (not the last flow's).
+            interp.cascade = 0
+            if item.trigger == _IMPORTED:
+                lead = self.cache.get(item.lead_id)
+                if lead is not None:
+                    self.sched.raise_event(lead, A.TriggerKind.CREATED, "", time=interp.now)
+                return
+        self.sched.run_item(item)
+
+
+class _Key(Protocol):
+    """A queue item or its key: ordered by (time, seq) (the time a datetime, or its text
+    as stored, which sorts the same)."""
+
+    time: Any
+    seq: int
+
+    def __lt__(self, other: Any) -> bool: ...
+
+
+_Q = TypeVar("_Q", bound=_Key)
+
+
+def drain_queue(
+    due: Callable[[], Sequence[_Q]],
+    heap: list[_Q],
+    until: Any,
+    batch: int,
+    process: Callable[[_Q], None],
+    commit: Callable[[list[int]], None],
+) -> None:
+    """Phase 2's loop: batches of up to ``batch`` items by (time, seq), each the next
+    due entries of the store (``due``) merged with what the batch itself queues on
+    ``heap`` (which may come due first); ``commit(done)`` ends a batch (``done``: the
+    seqs of the store's entries it ran) and stores what is left on ``heap``.
+
+    The serial run passes queue items; a partitioned run's writer passes the keys of
+    items its workers run, and so commits exactly the serial run's batches.
+    """
+    while True:
+        waiting = deque(due())
+        full = len(waiting) == batch
+        done: list[int] = []
+        processed = 0
+        while processed < batch:
+            mine = heap[0] if heap else None
+            theirs = waiting[0] if waiting else None
+            if theirs is None and full:
+                break  # the store may hold entries due before what this batch queued
+            if mine is not None and (theirs is None or mine < theirs):
+                if until is not None and mine.time > until:
+                    break
+                item = heapq.heappop(heap)
+            else:
+                if theirs is None:
+                    break
+                item = waiting.popleft()
+                done.append(item.seq)
+            process(item)
+            processed += 1
+        if not processed and not heap:
+            break
+        commit(done)
+
+
+class Runner:
+    """One ``camp run --db``: starts (or resumes) the run, drives it, sums it up."""
+
     def __init__(self, symbols: Symbols, store: Store, opts: RunOptions, ws: WorkspaceRun) -> None:
         self.symbols = symbols
         self.store = store
@@ -296,6 +434,7 @@ class _Runner:
         self.conform = conformer(symbols)
         self.target: CampaignInfo | None = None
         self.run: RunRecord | None = None
+        self.base: dict[str, Any] = _empty_stats()  # the run's counts before a --resume
 
     # -- entries <-> items
 
@@ -504,7 +643,7 @@ class _Runner:
     # -- running
 
     def execute(self) -> RunSummary:
-        store, opts = self.store, self.opts
+        store = self.store
         existing = store.unfinished_run()
         if self.ws.resume:
             run = self.resume()
@@ -513,106 +652,107 @@ class _Runner:
         else:
             run = self.begin()
         self.run = run
-        base = run.stats or _empty_stats()
-        log = RowLog(run.id)
-        interp = Interpreter(self.symbols, log, run.now, opts.limits, opts.trace)
-        cache = LeadCache(lambda ids: store.leads(ids, run.id), self.conform)
-        sched = Scheduler(interp, cache)
+        self.base = run.stats or _empty_stats()
+        if self.ws.workers is not None:
+            from camp.store.parallel import drive_partitioned
+
+            totals, engine = drive_partitioned(self, run, self.ws.workers)
+        else:
+            totals, engine = self.drive(run)
+        run.status = "done"
+        run.now = max(run.until if run.until is not None else run.now, run.start)
+        with store.transaction():
+            store.save_run(run)
+            store.set_clock(run.now)
+        summary = self.summary(run, totals.errors)
+        summary.engine = engine
+        return summary
+
+    def write_batch(
+        self,
+        run: RunRecord,
+        totals: Totals,
+        rows: list[ActivityRow],
+        names: dict[str, str],
+        save: Callable[[], None],
+        done: list[int],
+        enqueue: Callable[[], None],
+        seq: int,
+    ) -> None:
+        """One batch's work and the run's progress, in one transaction (``save`` writes
+        its leads, ``enqueue`` what it leaves queued)."""
+        run.stats = totals.stats(self.base)
+        store = self.store
+        with store.transaction():
+            store.append_activities(rows, names)
+            save()
+            store.dequeue(done)
+            enqueue()
+            store.set_seq(seq)
+            store.save_run(run)
+
+    def end_phase_1(self, run: RunRecord) -> None:
+        run.phase, run.cursor = 2, 0
+        with self.store.transaction():
+            self.store.save_run(run)
+
+    def drive(self, run: RunRecord) -> tuple[Totals, str]:
+        """The run in this process: phase 1, then phase 2 (see the module's docstring)."""
+        store, opts = self.store, self.opts
+        eng = Engine(self, run, lambda ids: store.leads(ids, run.id, self.conform))
+        interp, sched, cache, log = eng.interp, eng.sched, eng.cache, eng.log
         sched.seq = store.seq()
-        steps_done = 0
+        totals = Totals(errors=sched.stats.errors)
 
         def commit(done: list[int]) -> None:
-            nonlocal steps_done
-            steps_done += cache.steps_done()
-            rows, names = log.take()
-            pending = sorted(sched.queue)
+            totals.steps += cache.steps_done()
+            totals.flows = sched.stats.flows
+            rows, names, emails = log.take()
+            totals.add_rows(rows, emails)
+            pending = [self.to_entry(i) for i in sorted(sched.queue)]
             sched.queue.clear()
             run.now = interp.now
-            run.stats = {
-                "flows": base["flows"] + sched.stats.flows,
-                "steps": base["steps"] + steps_done,
-                "activities": base["activities"] + log.total,
-                "errors": base["errors"] + len(sched.stats.errors),
-                "by_type": dict(sorted((Counter(base["by_type"]) + log.by_type).items())),
-                "emails": dict(sorted((Counter(base["emails"]) + log.emails).items())),
-            }
-            with store.transaction():
-                store.append_activities(rows, names)
-                store.save_leads(cache.values(), run.id)
-                store.dequeue(done)
-                store.enqueue(self.to_entry(i) for i in pending)
-                store.set_seq(sched.seq)
-                store.save_run(run)
+            self.write_batch(
+                run,
+                totals,
+                rows,
+                names,
+                lambda: store.save_leads(cache.values(), run.id),
+                done,
+                lambda: store.enqueue(pending),
+                sched.seq,
+            )
             cache.reset()
 
         # Phase 1: the --campaign batch over the leads, in id order.
         if run.phase == 1:
-            target = self.target
-            assert target is not None
-            trigger = _trigger_for(target)
             done_leads = run.cursor
             while True:
-                page = store.leads_page(run.cursor, run.max_lead, self.ws.batch, run.id)
+                page = store.leads_page(
+                    run.cursor, run.max_lead, self.ws.batch, run.id, self.conform
+                )
                 if not page:
                     break
                 cache.add(page)
                 for lead in page:
-                    interp.now = run.start
-                    sched.run_item(Item(run.start, 0, lead.id, target, trigger, 0))
+                    eng.run_lead(lead)
                     if opts.progress is not None:
                         done_leads += 1
                         opts.progress(done_leads)
                 run.cursor = page[-1].id
                 commit([])
-            run.phase, run.cursor = 2, 0
-            with store.transaction():
-                store.save_run(run)
+            self.end_phase_1(run)
 
         # Phase 2: the queue, by (time, seq), up to --until.
-        until = run.until
         interp.now = run.now
-        batch = self.ws.batch
-        while True:
-            chunk = store.due(until, batch)
-            full = len(chunk) == batch
-            cache.prefetch(e.lead_id for e in chunk)
-            waiting = deque(self.to_item(e) for e in chunk)
-            done: list[int] = []
-            processed = 0
-            heap = sched.queue
-            while processed < batch:
-                mine = heap[0] if heap else None
-                theirs = waiting[0] if waiting else None
-                if theirs is None and full:
-                    break  # the store may hold entries due before what this batch queued
-                if mine is not None and (theirs is None or mine < theirs):
-                    if until is not None and mine.time > until:
-                        break
-                    item = heapq.heappop(heap)
-                else:
-                    if theirs is None:
-                        break
-                    item = waiting.popleft()
-                    done.append(item.seq)
-                if item.time > interp.now:
-                    interp.now = item.time
-                if item.campaign is None and item.trigger == _IMPORTED:
-                    lead = cache.get(item.lead_id)
-                    if lead is not None:
-                        sched.raise_event(lead, A.TriggerKind.CREATED, "", time=interp.now)
-                else:
-                    sched.run_item(item)
-                processed += 1
-            if not processed and not heap:
-                break
-            commit(done)
 
-        run.status = "done"
-        run.now = max(until if until is not None else interp.now, run.start)
-        with store.transaction():
-            store.save_run(run)
-            store.set_clock(run.now)
-        return self.summary(run, sched.stats.errors)
+        def due() -> list[Item]:
+            chunk = store.due(run.until, self.ws.batch)
+            cache.prefetch(e.lead_id for e in chunk)
+            return [self.to_item(e) for e in chunk]
+
+        drain_queue(due, sched.queue, run.until, self.ws.batch, eng.run_queued, commit)
+        return totals, eng.name
 
     def summary(self, run: RunRecord, errors: list[Any]) -> RunSummary:
         store, opts = self.store, self.opts
@@ -666,7 +806,7 @@ def run_workspace(
     resumed run counts those before the interruption too). Raises
     :class:`InputError` before anything is written when the input is bad.
     """
-    runner = _Runner(symbols, store, opts, ws)
+    runner = Runner(symbols, store, opts, ws)
     summary = runner.execute()
     assert runner.run is not None
     return summary, int(runner.run.stats.get("errors", 0))

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -230,8 +231,34 @@ class WorkspaceLock:
 
 # ---- the store -------------------------------------------------------------------------
 
+_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
+_MASK = (1 << 64) - 1
+
+
+def lead_partition(lead_id: int, count: int) -> int:
+    """The partition (0..count-1) of a lead in a partitioned workspace run: a stable hash
+    of its id, so ids with a pattern (all even, say) still spread evenly."""
+    return (((lead_id * _GOLDEN) & _MASK) >> 32) % count
+
+
 _EMPTY: tuple[frozenset[str], dict[str, str]] = (frozenset(), {})
 _CHUNK = 500  # ids per IN (...) query
+
+
+#: A queue entry as stored: (seq, time, kind, lead id, campaign, trigger, cascade,
+#: position JSON, payload JSON).
+QueueRow = tuple[int, str | None, str, int, str | None, str, int, str | None, str | None]
+
+
+#: A lead as the store writes it, encoded where the lead ran (a partitioned run's worker
+#: makes these; the writer compares them with the stored rows and writes the
+#: differences, as :meth:`SQLiteStore.save_leads` does for leads in memory):
+#: (id, e-mail key, fields as typed JSON, last runs as JSON, the run's step count,
+#: static lists, program statuses, the field names when some may be new to the store
+#: (else None), force: written even when unchanged, as typed by the schema in this run).
+LeadRow = tuple[
+    int, str | None, str, str, int, frozenset[str], dict[str, str], tuple[str, ...] | None, bool
+]
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -254,7 +281,10 @@ class SQLiteStore:
         self._snap: dict[int, tuple[frozenset[str], dict[str, str]]] = {}
         self._rows: dict[int, tuple[str, str, int]] = {}  # loaded (data, runs, steps)
         self._times: dict[str, _dt.datetime] = {}  # run times by their text, parsed once
+        self._texts: dict[_dt.datetime, str] = {}  # and their text, made once
         self._fields: dict[str, None] | None = None
+        # Loaded leads the program's schema changed (see `admit`): written even unchanged.
+        self._forced: set[int] = set()
 
     # ---- opening ------------------------------------------------------------------------
 
@@ -284,6 +314,21 @@ class SQLiteStore:
             conn.close()
             raise
         return store
+
+    @classmethod
+    def open_reader(cls, path: Path) -> SQLiteStore:
+        """A read-only connection to a workspace another process of this run writes (a
+        partitioned run's worker): it sees each commit as it happens (WAL)."""
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
+            )
+            conn.execute("PRAGMA query_only=1")
+            conn.execute("PRAGMA cache_size=-16384")
+            conn.create_function("camp_part", 2, lead_partition, deterministic=True)
+        except sqlite3.Error as e:
+            raise WorkspaceError(f"{display_path(path)}: cannot open: {e}") from None
+        return cls(path, conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -348,6 +393,7 @@ class SQLiteStore:
             self.conn.execute("ROLLBACK")
             self._snap.clear()
             self._rows.clear()
+            self._forced.clear()
             self._fields = None
             raise
         self._depth = 0
@@ -411,11 +457,37 @@ class SQLiteStore:
 
     # ---- leads ---------------------------------------------------------------------------
 
+    def _members(
+        self, where: str, params: Sequence[Any], ids: dict[int, Any]
+    ) -> tuple[dict[int, set[str]], dict[int, dict[str, str]]]:
+        """The static lists and program statuses of the leads in ``ids`` (``where`` selects
+        them, perhaps with others)."""
+        lists: dict[int, set[str]] = {}
+        statuses: dict[int, dict[str, str]] = {}
+        conn = self.conn
+        for lead_id, key in conn.execute(
+            f"SELECT lead_id, list_key FROM list_members WHERE {where}", params
+        ):
+            if lead_id in ids:
+                lists.setdefault(lead_id, set()).add(key)
+        for lead_id, program, status in conn.execute(
+            f"SELECT lead_id, program, status FROM program_members WHERE {where}", params
+        ):
+            if lead_id in ids:
+                statuses.setdefault(lead_id, {})[program] = status
+        return lists, statuses
+
     def _attach(
-        self, rows: list[tuple[Any, ...]], where: str, params: Sequence[Any], run_id: int | None
+        self,
+        rows: list[tuple[Any, ...]],
+        where: str,
+        params: Sequence[Any],
+        run_id: int | None,
+        admit: Callable[[Lead], None] | None,
     ) -> list[Lead]:
         leads: dict[int, Lead] = {}
         times = self._times
+        fresh: list[Lead] = []
         for lead_id, data, runs, steps, steps_run in rows:
             lead = Lead(lead_id, decode_fields(data))
             if runs != "{}":
@@ -427,28 +499,41 @@ class SQLiteStore:
                         lead.runs[campaign] = when
             if run_id is not None and steps_run == run_id:
                 lead.steps = steps
+            elif admit is not None:
+                fresh.append(lead)
             leads[lead_id] = lead
             self._rows[lead_id] = (data, runs, lead.steps)
         if len(times) > 10_000:
             times.clear()
         if not leads:
             return []
-        conn = self.conn
-        for lead_id, key in conn.execute(
-            f"SELECT lead_id, list_key FROM list_members WHERE {where}", params
-        ):
-            if lead_id in leads:
-                leads[lead_id].lists.add(key)
-        for lead_id, program, status in conn.execute(
-            f"SELECT lead_id, program, status FROM program_members WHERE {where}", params
-        ):
-            if lead_id in leads:
-                leads[lead_id].statuses[program] = status
-        for lead in leads.values():
-            self._snap[lead.id] = (frozenset(lead.lists), dict(lead.statuses))
+        lists, statuses = self._members(where, params, leads)
+        snap = self._snap
+        for lead_id, lead in leads.items():
+            mine = lists.get(lead_id)
+            if mine is not None:
+                lead.lists = mine
+            status = statuses.get(lead_id)
+            if status is not None:
+                lead.statuses = status
+            snap[lead_id] = (frozenset(lead.lists), dict(lead.statuses))
+        if admit is not None:
+            # Typed by the schema once per run: a lead this run has written back is typed
+            # already, and may hold a null a flow set on purpose. One that typing changed
+            # is written back even if its flows change nothing (so it is not typed again).
+            for lead in fresh:
+                before = dict(lead.fields)
+                admit(lead)
+                if lead.fields != before:
+                    self._forced.add(lead.id)
         return list(leads.values())
 
-    def leads(self, ids: Iterable[int], run_id: int | None = None) -> list[Lead]:
+    def leads(
+        self,
+        ids: Iterable[int],
+        run_id: int | None = None,
+        admit: Callable[[Lead], None] | None = None,
+    ) -> list[Lead]:
         wanted = sorted(set(ids))
         out: list[Lead] = []
         for chunk in _chunks(wanted):
@@ -458,7 +543,7 @@ class SQLiteStore:
                 "ORDER BY id",
                 chunk,
             ).fetchall()
-            out.extend(self._attach(rows, f"lead_id IN ({marks})", chunk, run_id))
+            out.extend(self._attach(rows, f"lead_id IN ({marks})", chunk, run_id, admit))
         return out
 
     def lead(self, lead_id: int, run_id: int | None = None) -> Lead | None:
@@ -466,7 +551,12 @@ class SQLiteStore:
         return found[0] if found else None
 
     def leads_page(
-        self, after: int, last: int, limit: int, run_id: int | None = None
+        self,
+        after: int,
+        last: int,
+        limit: int,
+        run_id: int | None = None,
+        admit: Callable[[Lead], None] | None = None,
     ) -> list[Lead]:
         rows = self.conn.execute(
             "SELECT id, data, runs, steps, steps_run FROM leads WHERE id > ? AND id <= ? "
@@ -475,15 +565,108 @@ class SQLiteStore:
         ).fetchall()
         if not rows:
             return []
-        return self._attach(rows, "lead_id BETWEEN ? AND ?", (rows[0][0], rows[-1][0]), run_id)
+        where = "lead_id BETWEEN ? AND ?"
+        return self._attach(rows, where, (rows[0][0], rows[-1][0]), run_id, admit)
+
+    def page_end(self, after: int, last: int, limit: int) -> int | None:
+        """The id of the last lead ``leads_page(after, last, limit)`` returns (None: none)."""
+        conn = self.conn
+        row = conn.execute(
+            "SELECT id FROM leads WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?",
+            (after, last, limit - 1),
+        ).fetchone()
+        if row is None:
+            row = conn.execute(
+                "SELECT max(id) FROM leads WHERE id > ? AND id <= ?", (after, last)
+            ).fetchone()
+        return None if row[0] is None else int(row[0])
 
     def forget(self, leads: Iterable[Lead]) -> None:
         """Drop the change-tracking snapshots of leads that will not be saved."""
         for lead in leads:
             self._snap.pop(lead.id, None)
             self._rows.pop(lead.id, None)
+            self._forced.discard(lead.id)
+
+    def take_forced(self) -> set[int]:
+        """The loaded leads that typing by the schema changed (see :meth:`leads`), forgotten."""
+        forced, self._forced = self._forced, set()
+        return forced
+
+    def snapshot(self, ids: Iterable[int], run_id: int | None) -> None:
+        """Note the stored rows of these leads, as loading them would, without decoding
+        them: :meth:`save_states` then writes only what differs."""
+        wanted = sorted(set(ids))
+        for chunk in _chunks(wanted):
+            marks = _marks(len(chunk))
+            found: dict[int, None] = {}
+            for lead_id, data, runs, steps, steps_run in self.conn.execute(
+                f"SELECT id, data, runs, steps, steps_run FROM leads WHERE id IN ({marks})",
+                chunk,
+            ):
+                mine = steps if run_id is not None and steps_run == run_id else 0
+                self._rows[lead_id] = (data, runs, mine)
+                found[lead_id] = None
+            if found:
+                lists, statuses = self._members(f"lead_id IN ({marks})", chunk, found)
+                for lead_id in found:
+                    self._snap[lead_id] = (
+                        frozenset(lists.get(lead_id, ())),
+                        statuses.get(lead_id, {}),
+                    )
+
+    def note(self, state: LeadRow) -> None:
+        """Note ``state`` as the lead's stored row (what :meth:`snapshot` would read): the
+        caller wrote it last."""
+        lead_id, _key, data, runs, steps, lists, statuses, _names, _force = state
+        self._rows[lead_id] = (data, runs, steps)
+        self._snap[lead_id] = (lists, statuses)
+
+    def _runs_json(self, runs: dict[str, _dt.datetime]) -> str:
+        """A lead's last runs as stored: ``{time: [campaign, ...]}`` in time and name
+        order, so the text depends on the runs only (not on the order they were made in,
+        which differs between a lead kept in memory and one loaded again)."""
+        if not runs:
+            return "{}"
+        texts = self._texts
+        if len(texts) > 10_000:
+            texts.clear()
+        groups: dict[str, list[str]] = {}
+        for campaign, when in sorted(runs.items()):
+            text = texts.get(when)
+            if text is None:
+                text = texts[when] = time_text(when)
+            group = groups.get(text)
+            if group is None:
+                groups[text] = [campaign]
+            else:
+                group.append(campaign)
+        return dumps_json(dict(sorted(groups.items())) if len(groups) > 1 else groups)
+
+    def lead_row(self, lead: Lead, force: bool = False) -> LeadRow:
+        """``lead`` encoded as :meth:`save_states` writes it (a plain tuple, which
+        ``marshal`` sends fast)."""
+        fields = lead.fields
+        known = self._known_fields()
+        return (
+            lead.id,
+            email_key(fields.get("email")),
+            encode_fields(fields),
+            self._runs_json(lead.runs),
+            lead.steps,
+            frozenset(lead.lists),
+            dict(lead.statuses),
+            None if known.keys() >= fields.keys() else tuple(fields),
+            force,
+        )
 
     def save_leads(self, leads: Iterable[Lead], run_id: int | None = None) -> None:
+        self.save_states([self.lead_row(lead) for lead in leads], run_id)
+
+    def save_states(self, states: Iterable[LeadRow], run_id: int | None = None) -> None:
+        """Insert or update leads (fields, lists, statuses, runs and, for a run, step
+        counts), writing only what differs from the rows noted when they were loaded (or
+        by :meth:`snapshot`)."""
         known = self._known_fields()
         rows: list[tuple[Any, ...]] = []
         list_add: list[tuple[str, int]] = []
@@ -491,45 +674,27 @@ class SQLiteStore:
         status_set: list[tuple[int, str, str]] = []
         status_del: list[tuple[int, str]] = []
         new_fields: list[str] = []
-        texts: dict[_dt.datetime, str] = {}
-        for lead in leads:
-            fields = lead.fields
-            if not known.keys() >= fields.keys():
-                new_fields.extend(n for n in fields if n not in known)
-            runs = "{}"
-            if lead.runs:
-                groups: dict[str, list[str]] = {}
-                for campaign, when in lead.runs.items():
-                    text = texts.get(when)
-                    if text is None:
-                        text = texts[when] = time_text(when)
-                    group = groups.get(text)
-                    if group is None:
-                        groups[text] = [campaign]
-                    else:
-                        group.append(campaign)
-                runs = dumps_json(groups)
-            data = encode_fields(fields)
-            if self._rows.pop(lead.id, None) != (data, runs, lead.steps):  # else: unchanged
+        forced = self._forced
+        stored, snaps = self._rows, self._snap
+        for lead_id, key, data, runs, steps, lists, statuses, names, force in states:
+            if names is not None:
+                new_fields.extend(n for n in names if n not in known)
+            if forced and lead_id in forced:
+                forced.discard(lead_id)
+                force = True
+            if stored.pop(lead_id, None) != (data, runs, steps) or force:
                 rows.append(
-                    (
-                        lead.id,
-                        email_key(fields.get("email")),
-                        data,
-                        runs,
-                        lead.steps if run_id is not None else 0,
-                        run_id or 0,
-                    )
+                    (lead_id, key, data, runs, steps if run_id is not None else 0, run_id or 0)
                 )
-            old_lists, old_statuses = self._snap.pop(lead.id, _EMPTY)
-            if lead.lists != old_lists:
-                list_add.extend((k, lead.id) for k in lead.lists - old_lists)
-                list_del.extend((k, lead.id) for k in old_lists - lead.lists)
-            if lead.statuses != old_statuses:
+            old_lists, old_statuses = snaps.pop(lead_id, _EMPTY)
+            if lists != old_lists:
+                list_add.extend((k, lead_id) for k in lists - old_lists)
+                list_del.extend((k, lead_id) for k in old_lists - lists)
+            if statuses != old_statuses:
                 status_set.extend(
-                    (lead.id, p, s) for p, s in lead.statuses.items() if old_statuses.get(p) != s
+                    (lead_id, p, s) for p, s in statuses.items() if old_statuses.get(p) != s
                 )
-                status_del.extend((lead.id, p) for p in old_statuses if p not in lead.statuses)
+                status_del.extend((lead_id, p) for p in old_statuses if p not in statuses)
         conn = self.conn
         if new_fields:
             self.add_fields(new_fields)
@@ -546,7 +711,7 @@ class SQLiteStore:
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO lists (key, name) VALUES (?, ?)",
-                [(k, k) for k in {k for k, _ in list_add}],
+                [(k, k) for k in dict.fromkeys(k for k, _ in list_add)],
             )
         if list_del:
             conn.executemany(
@@ -651,7 +816,7 @@ class SQLiteStore:
             "VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
-        counts = Counter(row[3] for row in rows)
+        counts = Counter(map(itemgetter(3), rows))
         conn.executemany(
             "INSERT INTO activity_counts (type, n) VALUES (?, ?) "
             "ON CONFLICT (type) DO UPDATE SET n = n + excluded.n",
@@ -727,24 +892,30 @@ class SQLiteStore:
 
     # ---- queue -------------------------------------------------------------------------------------
 
+    @staticmethod
+    def queue_row(e: QueueEntry) -> QueueRow:
+        """``e`` as :meth:`enqueue_rows` stores it (times as text, position and payload as
+        JSON)."""
+        return (
+            e.seq,
+            None if e.time is None else time_text(e.time),
+            e.kind,
+            e.lead_id,
+            e.campaign,
+            e.trigger,
+            e.cascade,
+            None if e.position is None else json.dumps(e.position),
+            None if e.fields is None else encode_fields(e.fields),
+        )
+
     def enqueue(self, entries: Iterable[QueueEntry]) -> None:
+        self.enqueue_rows([self.queue_row(e) for e in entries])
+
+    def enqueue_rows(self, rows: Sequence[QueueRow]) -> None:
         self.conn.executemany(
             "INSERT INTO queue (seq, time, kind, lead_id, campaign, trigger, cascade, position, "
             "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.seq,
-                    None if e.time is None else time_text(e.time),
-                    e.kind,
-                    e.lead_id,
-                    e.campaign,
-                    e.trigger,
-                    e.cascade,
-                    None if e.position is None else json.dumps(e.position),
-                    None if e.fields is None else encode_fields(e.fields),
-                )
-                for e in entries
-            ],
+            rows,
         )
 
     def enqueue_all_leads(
@@ -787,6 +958,48 @@ class SQLiteStore:
                 "ORDER BY time, seq LIMIT ?",
                 (time_text(until), limit),
             )
+        return [self._entry(r) for r in rows]
+
+    def due_keys(self, until: _dt.datetime | None, limit: int) -> list[tuple[str, int, int]]:
+        """(time as stored, seq, lead id) of the entries :meth:`due` gives."""
+        sql = "SELECT time, seq, lead_id FROM queue WHERE time IS NOT NULL"
+        params: list[Any] = []
+        if until is not None:
+            sql += " AND time <= ?"
+            params.append(time_text(until))
+        params.append(limit)
+        return self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params).fetchall()
+
+    def due_share(
+        self,
+        after: tuple[str, int],
+        last_seq: int,
+        until: _dt.datetime | None,
+        part: tuple[int, int],
+        limit: int,
+    ) -> list[QueueEntry]:
+        """Queued entries by (time, seq) after ``after`` (time text, seq) with a seq up to
+        ``last_seq`` and a lead of partition ``part`` (index, count; see
+        :func:`lead_partition`), up to ``until``: a partitioned run's worker reads its share
+        of the queue with this (only on a connection from :meth:`open_reader`)."""
+        time, seq = after
+        # Two index seeks (the rest of ``after``'s time, then later times): a row-value
+        # comparison would scan every entry at ``after``'s time again on each call.
+        mine = "seq <= ? AND camp_part(lead_id, ?) = ?"
+        params: list[Any] = [time, seq, last_seq, part[1], part[0], limit]
+        rows = self.conn.execute(
+            f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time = ? AND seq > ? AND {mine} "
+            "ORDER BY seq LIMIT ?",
+            params,
+        ).fetchall()
+        if len(rows) < limit:
+            sql = f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time > ? AND {mine}"
+            params = [time, last_seq, part[1], part[0]]
+            if until is not None:
+                sql += " AND time <= ?"
+                params.append(time_text(until))
+            params.append(limit - len(rows))
+            rows += self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params).fetchall()
         return [self._entry(r) for r in rows]
 
     def dequeue(self, seqs: Iterable[int]) -> None:

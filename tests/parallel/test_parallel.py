@@ -292,10 +292,11 @@ def test_bad_worker_counts(value: str) -> None:
     )
 
 
-def test_workers_with_db_is_refused(tmp_path: Path) -> None:
-    code, err = _refusal(["--workers", "2", "--db", str(tmp_path / "w.db")])
+def test_dask_with_db_is_refused(tmp_path: Path) -> None:
+    # (--workers with --db is a partitioned workspace run: tests/store/test_partitioned.py)
+    code, err = _refusal(["--dask", "local", "--db", str(tmp_path / "w.db")])
     assert code == 2
-    assert "--workers/--dask with --db" in err
+    assert "--dask with --db" in err and "network file system" in err
 
 
 def test_dask_without_dask_installed_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -83,3 +83,54 @@ def export_records(db: Path, tmp: Path, *args: str) -> list[dict[str, Any]]:
     result = camp("db", "export", db, "--out", out, *args)
     assert result.exit_code == 0, result.output
     return read_jsonl(out)
+
+
+def workspace_state(db: Path) -> list[str]:
+    """Every row of every table, sorted, with the runs' wall-clock times left out: two
+    workspaces that ran the same simulation compare equal (leads, lists, statuses, the
+    activity log with its sequence numbers, the queue, fields, clock, run records)."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("BEGIN")
+        conn.execute("UPDATE runs SET started_at = NULL, finished_at = NULL")
+        rows = sorted(conn.iterdump())
+        conn.execute("ROLLBACK")
+        return rows
+    finally:
+        conn.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def example_runs() -> list[tuple[str, list[str]]]:
+    """Every documented `camp run` of the examples: (id, its arguments after `camp run`)."""
+    from example_commands import header_commands
+
+    return [
+        (f"{path.stem}-{k}", args)
+        for path in sorted((ROOT / "examples").glob("*.camp"))
+        for k, args in enumerate(header_commands(path))
+    ]
+
+
+def example_workspace(args: list[str], db: Path) -> list[str]:
+    """Import the example's documented leads into ``db`` (typed by its program); returns
+    the run's arguments for `camp run ... --db` (without --leads, --out, --activities).
+    Run from the repository's root."""
+    from example_commands import option, without
+
+    leads = option(args, "--leads")
+    assert leads is not None
+    result = camp("db", "import", db, leads, "--schema", args[0])
+    assert result.exit_code == 0, result.output
+    return without(args, "--leads", "--out", "--activities")
+
+
+def run_summary(result: Result, *drop: str) -> dict[str, Any]:
+    """A `camp run --format json` summary without the keys that name the run's workspace
+    (and any in ``drop``)."""
+    summary = json.loads(result.stdout)
+    for key in ("workspace", *drop):
+        summary.pop(key, None)
+    return dict(summary)

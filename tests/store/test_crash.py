@@ -1,6 +1,7 @@
 """Crash safety: a `camp run --db` killed with SIGKILL at random points and finished with
 --resume leaves the same workspace (leads, lists, statuses, activity log) as an
-uninterrupted run: no lead processed twice, none skipped."""
+uninterrupted run: no lead processed twice, none skipped. The same with `--workers 2`
+(the writer killed, its workers with it), resumed with and without --workers."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from store_helpers import DATA, START, camp, copy_workspace
+import pytest
+from store_helpers import DATA, START, camp, copy_workspace, workspace_state
 
 SEED = 4242
 KILLS = 6
@@ -23,8 +25,10 @@ PROGRAM = DATA / "crash.camp"
 RUN = ["--campaign", "Intake", "--start", START, "--until", "10 days"]
 
 
-def command(db: Path, resume: bool) -> list[str]:
+def command(db: Path, resume: bool, workers: int | None = None) -> list[str]:
     args = ["--resume"] if resume else RUN
+    if workers is not None:
+        args = [*args, "--workers", str(workers)]
     return [sys.executable, "-m", "camp.cli", "run", str(PROGRAM), "--db", str(db), *args]
 
 
@@ -70,8 +74,9 @@ def snapshot(db: Path, folder: Path, tag: str) -> tuple[str, str, dict]:
     return out.read_text(encoding="utf-8"), log.stdout, stats
 
 
+@pytest.mark.parametrize("workers", [None, 2], ids=["serial", "workers-2"])
 def test_sigkill_then_resume_equals_an_uninterrupted_run(
-    big_workspace: Path, tmp_path: Path
+    big_workspace: Path, tmp_path: Path, workers: int | None
 ) -> None:
     reference = copy_workspace(big_workspace, tmp_path / "reference.db")
     crashed = copy_workspace(big_workspace, tmp_path / "crashed.db")
@@ -86,12 +91,17 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(
 
     rng = random.Random(SEED)
     kills: list[tuple[float, tuple[int, int] | None]] = []
-    for _ in range(KILLS):
+    for attempt in range(KILLS):
         resume = unfinished(crashed) is not None
         if not resume and runs(crashed):
             break  # the run finished before this kill
+        # With workers: the run starts with --workers 2, its resumes alternate without/with.
+        mine = workers if workers is not None and attempt % 2 == 0 else None
         proc = subprocess.Popen(
-            command(crashed, resume), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            command(crashed, resume, mine),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         wait_for_lock(crashed, proc)
         delay = rng.uniform(0.02, 0.3 if kills else 0.12) * work  # the first one early: phase 1
@@ -105,10 +115,10 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(
         assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
         break
     if unfinished(crashed) is not None:
-        final = subprocess.run(command(crashed, True), capture_output=True, text=True)
+        final = subprocess.run(command(crashed, True, workers), capture_output=True, text=True)
         assert final.returncode == 0, final.stderr
     elif not runs(crashed):
-        final = subprocess.run(command(crashed, False), capture_output=True, text=True)
+        final = subprocess.run(command(crashed, False, workers), capture_output=True, text=True)
         assert final.returncode == 0, final.stderr
     print(f"\nuninterrupted run: {work:.1f} s of work; killed after (s, (phase, cursor)): {kills}")
     assert sum(1 for _, state in kills if state is not None) >= 3, kills  # mid-run kills
@@ -133,3 +143,4 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(
         "new_leads": 0,
         "created": 0,
     }
+    assert workspace_state(crashed) == workspace_state(reference)  # every row, in order

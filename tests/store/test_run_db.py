@@ -208,6 +208,54 @@ def test_examples_run_the_same_from_a_workspace(
     assert _records(db_out) == _records(file_out)
 
 
+def test_schema_types_a_lead_once_per_run(work: Path) -> None:
+    """A field a flow clears stays clear for the rest of the run, as in a file-based run,
+    however the run's batches fall: the schema's default fills it only when the lead is
+    read in a later run."""
+    write(work / "p.camp", CLEARS)
+    write(work / "leads.csv", "id,email\n1,a@example.com\n2,b@example.com\n3,c@example.com\n")
+    file_run = camp(
+        "run", "p.camp", "--leads", "leads.csv", "--campaign", "Clear", "--start", START,
+        "--activities", "file.jsonl",
+    )  # fmt: skip
+    assert file_run.exit_code == 0, file_run.output
+    for batch in ("1", "500"):
+        db = work / f"ws{batch}.db"
+        assert camp("db", "import", db, "leads.csv", "--schema", "p.camp").exit_code == 0
+        with sqlite3.connect(db) as conn:  # a file-based run raises no 'created'
+            conn.execute("DELETE FROM queue WHERE kind = 'created'")
+        result = run_db(
+            "--campaign", "Clear", "--start", START, "--batch-size", batch,
+            db=str(db), program="p.camp",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert log_json(db) == read_jsonl(work / "file.jsonl")
+        moments = [a["description"] for a in log_json(db, "--type", "Interesting Moment")]
+        assert moments == ["score is "] * 3
+        assert {r["score"] for r in export_records(db, work)} == {None}
+        later = run_db("--campaign", "Check", db=str(db), program="p.camp")
+        assert later.exit_code == 0, later.output
+        moments = [a["description"] for a in log_json(db, "--type", "Interesting Moment")]
+        assert moments[3:] == ["score is 0"] * 3  # read again in a new run: the default
+
+
+CLEARS = """\
+fields <
+  email: text;
+  score: number = 0;
+>
+campaign Clear <
+  set score = null;
+  request Show;
+>
+campaign Show <
+  on requested;
+  moment "score is {{lead.score}}";
+>
+campaign Check < moment "score is {{lead.score}}"; >
+"""
+
+
 # ---- refusals -----------------------------------------------------------------------------------
 
 
