@@ -99,7 +99,9 @@ class Scheduler:
         if not campaigns:
             return
         when = time or self.interp.now
-        cascade = self.interp.cascade + (1 if time is None else 0)
+        # A step's event is one level deeper than its flow; an outside event (the events
+        # file, a lead joining) starts a cascade of its own, whatever ran before it.
+        cascade = self.interp.cascade + 1 if time is None else 0
         if kind is A.TriggerKind.CHANGE and key in self.constrained:
             self.raise_change(lead, key, campaigns, when, cascade, values)
             return

@@ -359,3 +359,34 @@ def test_run_is_deterministic(camp):
     second = camp(src, leads, campaign="Main").activity_log
     assert first == second
     assert strip(first[0]) == {"type": "Campaign Run", "campaign": "Main", "trigger": "batch"}
+
+
+def test_a_created_lead_starts_a_cascade_of_its_own(camp):
+    # Lead 1's form fill cascades two levels deep (Score → Route); the lead a later
+    # 'created' event brings starts at depth 0 again (Welcome → Greet is one level), so
+    # a limit of 2 refuses nothing.
+    s = camp(
+        """
+        campaign OnForm < on form "Contact Us"; qualify every time; set n = 1; >
+        campaign Score < on change n; qualify every time; set m = 1; >
+        campaign Route < on change m; qualify every time; moment "routed"; >
+        campaign Welcome < on created; moment "welcome {{lead.email}}"; set k = 1; >
+        campaign Greet < on change k; qualify every time; moment "greet"; >
+        """,
+        [LEAD],
+        events=[
+            ev("2026-12-01T10:00:00", "form", "Contact Us"),
+            {
+                "time": "2026-12-01T11:00:00",
+                "type": "created",
+                "fields": {"email": "new@example.com"},
+            },
+        ],
+        limits=Limits(max_cascade=2),
+    )
+    assert s.errors == []
+    assert [a["description"] for a in acts(s, "Interesting Moment")] == [
+        "routed",
+        "welcome new@example.com",
+        "greet",
+    ]
