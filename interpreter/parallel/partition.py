@@ -486,11 +486,13 @@ def _lead_number(d: Diagnostic) -> int:
 
 
 def merge_summaries(parts: Sequence[Part], start: str) -> RunSummary:
-    """Counts summed; errors in lead order, waiting flows in (until, lead) order."""
+    """Counts summed; errors in (time, lead) order (the serial run lists them as they
+    come), waiting flows in (until, lead) order."""
     merged = RunSummary(start=start, end=start)
     by_type: Counter[str] = Counter()
     emails: Counter[str] = Counter()
     order: dict[int, LeadKey] = {}
+    timed: list[tuple[str, Diagnostic]] = []
     for p in parts:
         s = p.summary
         merged.leads += s.leads
@@ -499,13 +501,16 @@ def merge_summaries(parts: Sequence[Part], start: str) -> RunSummary:
         merged.activities += s.activities
         by_type.update(s.by_type)
         emails.update(s.emails)
-        merged.errors += s.errors
+        times = s.error_times if len(s.error_times) == len(s.errors) else [""] * len(s.errors)
+        timed += zip(times, s.errors, strict=True)
         merged.waiting += s.waiting
         merged.end = max(merged.end, s.end)
         merged.engine = s.engine
         order.update(p.order)
     last: LeadKey = (2, 0, 0)
-    merged.errors.sort(key=lambda d: order.get(_lead_number(d), last))
+    timed.sort(key=lambda te: (te[0], order.get(_lead_number(te[1]), last)))
+    merged.errors = [d for _, d in timed]
+    merged.error_times = [t for t, _ in timed]
     merged.waiting.sort(key=lambda w: (w["until"], order.get(w["lead"], last)))
     merged.by_type = dict(sorted(by_type.items()))
     merged.emails = dict(sorted(emails.items()))

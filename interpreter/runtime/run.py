@@ -93,6 +93,7 @@ class RunSummary:
     by_type: dict[str, int] = field(default_factory=dict)
     emails: dict[str, int] = field(default_factory=dict)
     errors: list[Diagnostic] = field(default_factory=list)
+    error_times: list[str] = field(default_factory=list)  # when each error came (ISO)
     waiting: list[dict[str, Any]] = field(default_factory=list)
     activity_log: list[dict[str, Any]] = field(default_factory=list)
     leads_after: dict[int, Lead] = field(default_factory=dict)
@@ -373,6 +374,7 @@ def _run_streaming(
         _write_leads(opts, processed(), columns, Typer(interp.symbols).types)
     summary.flows = scheduler.stats.flows
     summary.errors = scheduler.stats.errors
+    summary.error_times = [t.isoformat() for t in scheduler.stats.error_times]
 
 
 def _run_world(
@@ -446,6 +448,7 @@ def _run_world(
     summary.leads = len(leads)
     summary.flows = scheduler.stats.flows
     summary.errors = scheduler.stats.errors
+    summary.error_times = [t.isoformat() for t in scheduler.stats.error_times]
     summary.steps = sum(lead.steps for lead in leads.values())
     summary.waiting = [
         {

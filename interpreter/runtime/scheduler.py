@@ -39,6 +39,7 @@ class Item:
 class RunStats:
     flows: int = 0
     errors: list[Diagnostic] = field(default_factory=list)
+    error_times: list[_dt.datetime] = field(default_factory=list)  # when each error came
     waiting: list[Item] = field(default_factory=list)
 
 
@@ -269,6 +270,7 @@ class Scheduler:
         stack = (interp.snapshot(frame), *reversed(err.stack))  # outermost first
         diag = Diagnostic(err.code, err.message, err.span, lead=lead.describe(), stack=stack)
         self.stats.errors.append(diag)
+        self.stats.error_times.append(interp.now)
         interp.log.add(
             lead,
             interp.now,

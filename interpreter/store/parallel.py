@@ -187,6 +187,7 @@ class _Worker:
         stats = self.eng.sched.stats
         flows, errors = stats.flows, stats.errors
         stats.flows, stats.errors = 0, []
+        stats.error_times.clear()  # a workspace run keeps the order it commits in
         return flows, errors
 
     def page(self, number: int, after: int, last: int) -> PageResult:

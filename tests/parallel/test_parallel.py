@@ -180,6 +180,36 @@ def test_bad_row_fails_the_run_and_writes_nothing(
     assert leads.exists()
 
 
+ERRORS_LATER = """
+campaign Nurture <
+  if score > 10 then <
+    wait 2 days;
+  >
+  set n = 1 / 0;
+>
+"""
+
+
+def test_errors_are_listed_as_they_came(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Leads with a high score fail two days later than the others: the summary lists the
+    # errors in (time, lead) order, as a serial run meets them, not in lead order alone.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.camp").write_text(ERRORS_LATER, encoding="utf-8")
+    rows = [f"{i},lead{i}@example.com,{20 if i % 3 == 0 else 1}" for i in range(1, 41)]
+    (tmp_path / "leads.csv").write_text("id,email,score\n" + "\n".join(rows) + "\n")
+    args = ["p.camp", "--campaign", "Nurture", "--leads", "leads.csv"]
+    args += ["--start", "2026-12-01T00:00:00", "--format", "json"]
+    (tmp_path / "serial").mkdir()
+    (tmp_path / "workers").mkdir()
+    serial = invoke(args, tmp_path / "serial", "out.csv", [])
+    other = invoke(args, tmp_path / "workers", "out.csv", ["--workers", "2"])
+    assert serial["code"] == 1
+    leads = [e["lead"] for e in json.loads(serial["stdout"])["errors"]]
+    late = [f"{i} (lead{i}@example.com)" for i in range(3, 41, 3)]
+    assert leads[-len(late) :] == late  # the late errors come last serially
+    assert_same(serial, other)
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(c) for c in path.read_text().split()] if path.exists() else []
