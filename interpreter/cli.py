@@ -620,9 +620,9 @@ def _run_workspace(
         if fmt == "json":
             import json
 
-            report = summary.to_json()
-            report["workspace"] = {"db": display_path(db), "errors": errors, "resumed": resume}
-            click.echo(json.dumps(report, indent=2))
+            shown = summary.to_json()
+            shown["workspace"] = {"db": display_path(db), "errors": errors, "resumed": resume}
+            click.echo(json.dumps(shown, indent=2))
         else:
             _print_summary(summary, result.symbols.sources)
             click.echo(

@@ -430,11 +430,11 @@ def _run_world(
     }
     for ev in events:
         if ev.type == "created":
-            lead_id = _created_id(ev, 0) if "id" in ev.fields else None
+            given = _created_id(ev, 0) if "id" in ev.fields else None
             new = next(
                 lead
                 for e, lead in created.values()
-                if e is ev and (lead_id is None or lead.id == lead_id)
+                if e is ev and (given is None or lead.id == given)
             )
             # The lead joins the world when its event comes due (see Scheduler.run_item).
             scheduler.push(
@@ -457,6 +457,7 @@ def _run_world(
             "until": i.time.isoformat(timespec="seconds"),
         }
         for i in scheduler.stats.waiting
+        if i.campaign is not None  # (the scheduler keeps only flows in stats.waiting)
     ]
     summary.leads_after = leads
     if opts.out is not None:
