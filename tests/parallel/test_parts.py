@@ -499,7 +499,9 @@ def test_a_lost_dask_worker_fails_the_run_naming_its_partition(tmp_path: Path) -
     import dask
 
     (tmp_path / "typed.camp").write_text(data.TYPED, encoding="utf-8")
-    (tmp_path / "leads.csv").write_bytes(data.csv_bytes(data.leads(30_000)))
+    # Enough leads that a partition still runs when its worker is killed (about 2 s each
+    # at the compiled engine's speed).
+    (tmp_path / "leads.csv").write_bytes(data.csv_bytes(data.leads(150_000)))
     before = listing(tmp_path)
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
@@ -521,7 +523,7 @@ def test_a_lost_dask_worker_fails_the_run_naming_its_partition(tmp_path: Path) -
             time.sleep(0.1)
             busy = [w for w, tasks in client.processing().items() if tasks]
         assert busy, "no task started"
-        time.sleep(0.5)
+        time.sleep(0.2)
         os.kill(pids[busy[0]], signal.SIGKILL)
         _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
