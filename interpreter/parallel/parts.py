@@ -49,11 +49,11 @@ from camp.runtime.leadio import (
     Typer,
     _cell,
     _csv_records,
-    _lead_id,
     _scan_csv,
     _scan_json,
     _scan_jsonl,
     read_events,
+    row_lead_id,
     scan_rows,
     write_leads,
 )
@@ -515,12 +515,8 @@ class LeadReader:
                 n += 1
                 count += 1
                 try:
-                    if row.data is None:
-                        raise InputError(f"{row.where}: {row.error}")
-                    lead_id = _lead_id(row.data.get("id"), n, row.where)
-                    if lead_id in seen:
-                        raise InputError(f"{row.where}: duplicate lead id {lead_id}")
-                    seen.add(lead_id)
+                    lead_id = row_lead_id(row, n, seen)
+                    assert row.data is not None
                     if owns is not None and not owns(lead_id):
                         fields: dict[str, Value] = {}
                     elif text and convert is not None:

@@ -300,13 +300,21 @@ def iter_leads(path: Path, symbols: Symbols) -> Iterator[tuple[int, dict[str, Va
         yield from _iter_csv_leads(handle, name, typer, seen)
         return
     for n, row in enumerate(_json_rows(fmt, name, handle), start=1):
-        if row.data is None:
-            raise InputError(f"{row.where}: {row.error}")
-        lead_id = _lead_id(row.data.get("id"), n, row.where)
-        if lead_id in seen:
-            raise InputError(f"{row.where}: duplicate lead id {lead_id}")
-        seen.add(lead_id)
+        lead_id = row_lead_id(row, n, seen)
+        assert row.data is not None
         yield lead_id, typer.lead_fields(row.data, row.where, False)
+
+
+def row_lead_id(row: Row, n: int, seen: IdSet) -> int:
+    """The id of the ``n``-th scanned row (its ``id`` cell, else ``n``), added to ``seen``;
+    an :class:`InputError` naming the row for a bad row or an id seen before."""
+    if row.data is None:
+        raise InputError(f"{row.where}: {row.error}")
+    lead_id = _lead_id(row.data.get("id"), n, row.where)
+    if lead_id in seen:
+        raise InputError(f"{row.where}: duplicate lead id {lead_id}")
+    seen.add(lead_id)
+    return lead_id
 
 
 def _iter_csv_leads(
