@@ -442,7 +442,8 @@ def test_an_events_folder_reads_as_one_file(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_a_killed_range_worker_fails_the_run_and_leaves_nothing(tmp_path: Path) -> None:
     (tmp_path / "typed.camp").write_text(data.TYPED, encoding="utf-8")
-    (tmp_path / "leads.csv").write_bytes(data.csv_bytes(data.leads(30_000)))
+    # Enough leads that the partitions still run when one is killed (see below).
+    (tmp_path / "leads.csv").write_bytes(data.csv_bytes(data.leads(150_000)))
     before = listing(tmp_path)
     proc = subprocess.Popen(
         [*CAMP, "run", "typed.camp", "--campaign", "Main", "--leads", "leads.csv", "--start",
