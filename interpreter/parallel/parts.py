@@ -52,6 +52,7 @@ from camp.runtime.leadio import (
     _scan_csv,
     _scan_json,
     _scan_jsonl,
+    event_from_object,
     read_events,
     row_lead_id,
     scan_rows,
@@ -66,6 +67,7 @@ LEAD_FORMATS = {
     ".json": "json",
     ".parquet": "parquet",
 }
+EVENT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "json": ".json", "parquet": ".parquet"}
 PYARROW_MISSING = "Parquet needs pyarrow: pip install 'camp-lang[dask]'"
 ROW_GROUP = 65_536  # rows per Parquet row group, whoever writes them (same bytes)
@@ -178,11 +180,11 @@ def read_inputs(leads: Path | None, events: Path | None) -> Inputs:
     if events is not None:
         what = "an events file"
         if is_folder(events):
-            formats = {".jsonl": "jsonl", ".ndjson": "jsonl"}
-            listed = _files(events, "event", formats)
+            listed = _files(events, "event", EVENT_FORMATS)
             event_sources = tuple(_source(p, f, what) for p, f in listed)
         else:
-            event_sources = (_source(events, "jsonl", what),)
+            fmt = "parquet" if events.suffix.lower() == ".parquet" else "jsonl"
+            event_sources = (_source(events, fmt, what),)
     return Inputs(tuple(lead_sources), folder, columns, event_sources)
 
 
@@ -568,8 +570,59 @@ def read_all_events(inputs: Inputs) -> list[Event]:
     """The events of every part, in order (leadio's reading and messages, part by part)."""
     events: list[Event] = []
     for src in inputs.events:
-        events += _named(src, partial(read_events, Path(src.path)))
+        if src.format == "parquet":
+            events += _parquet_events(src)
+        else:
+            events += _named(src, partial(read_events, Path(src.path)))
     return events
+
+
+def read_event_input(path: Path) -> list[Event]:
+    """The events of an --events path of any shape: a JSONL file, a Parquet file or a
+    folder of parts (for runs that read their events whole, as workspace runs do)."""
+    return read_all_events(read_inputs(None, path))
+
+
+def _parquet_events(src: Source) -> list[Event]:
+    """A Parquet file of events: a row per event with the JSONL keys as columns (``time``
+    a timestamp or ISO text, ``lead``, ``type``, ``name``; for ``created`` rows ``fields``
+    as a struct or a JSON object's text, and ``id``). A null cell is a key the row does
+    not have, as the columns are shared by events of every type."""
+    pa, pq = _pyarrow()
+    try:
+        parquet = pq.ParquetFile(src.path)
+    except (pa.ArrowException, OSError) as e:
+        raise InputError(f"{src.name}: not a Parquet file ({e})") from None
+    events: list[Event] = []
+    n = 0
+    with parquet:
+        for batch in parquet.iter_batches(batch_size=ROW_GROUP):
+            for record in batch.to_pylist():
+                n += 1
+                where = f"{src.name}: row {n}"
+                obj = {k: v for k, v in record.items() if v is not None}
+                fields = obj.get("fields")
+                if isinstance(fields, str):
+                    try:
+                        obj["fields"] = json.loads(fields, parse_float=Decimal)
+                    except json.JSONDecodeError as e:
+                        raise InputError(
+                            f"{where}: 'fields' is not a JSON object: {e.msg}"
+                        ) from None
+                elif isinstance(fields, dict):
+                    obj["fields"] = {k: _event_value(v) for k, v in fields.items() if v is not None}
+                events.append(event_from_object(obj, where))
+    if not events:
+        raise InputError(f"{src.name}: the events file is empty (no rows)")
+    return events
+
+
+def _event_value(value: Any) -> Any:
+    """A created lead's field from a Parquet struct, as JSON reads it: a float as its
+    Decimal, dates and date-times as ISO text (the schema types them)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return _plain(value)
 
 
 def _named(src: Source, read: Callable[[], list[Event]]) -> list[Event]:

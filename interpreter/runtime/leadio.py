@@ -396,52 +396,54 @@ def read_events(path: Path) -> list[Event]:
             obj = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as e:
             raise InputError(f"{where}:{e.colno}: malformed JSON: {e.msg}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{where}: expected a JSON object")
-        etype = obj.get("type")
-        if etype not in EVENT_TYPES:
-            raise InputError(
-                f"{where}: event type {json_text(etype)} is not one of {', '.join(EVENT_TYPES)}"
-            )
-        try:
-            time = _dt.datetime.fromisoformat(str(obj.get("time", "")).replace("Z", "+00:00"))
-        except ValueError:
-            raise InputError(
-                f"{where}: 'time' {json_text(obj.get('time'))} is not an ISO date-time"
-            ) from None
-        time = time.replace(tzinfo=None)
-        keys = CREATED_KEYS if etype == "created" else EVENT_KEYS
-        unknown = [k for k in obj if k not in keys]
-        if unknown:
-            raise InputError(
-                f"{where}: unknown key {json_text(unknown[0])} in a {json_text(etype)} event "
-                f"(its keys: {', '.join(keys)})"
-            )
-        if etype == "created":
-            fields = obj.get("fields")
-            if not isinstance(fields, dict):
-                raise InputError(f"{where}: a 'created' event needs \"fields\": {{...}}")
-            if "id" in obj:  # the new lead's id, beside its fields or among them
-                if "id" in fields and fields["id"] != obj["id"]:
-                    raise InputError(
-                        f"{where}: the event's \"id\" {json_text(obj['id'])} and its fields' "
-                        f'"id" {json_text(fields["id"])} differ'
-                    )
-                fields = {**fields, "id": obj["id"]}
-            events.append(Event(time, etype, None, "", fields, where))
-            continue
-        lead = obj.get("lead")
-        try:
-            lead_id = _lead_id(lead, 0, where)
-        except InputError:
-            raise
-        if lead is None:
-            raise InputError(f"{where}: event has no 'lead'")
-        name_value = obj.get("name")
-        if not isinstance(name_value, str):
-            raise InputError(f'{where}: event needs a "name" (the form, page, email or event)')
-        events.append(Event(time, etype, lead_id, name_value, {}, where))
+        events.append(event_from_object(obj, where))
     return events
+
+
+def event_from_object(obj: Any, where: str) -> Event:
+    """One event from its JSON-like object (a JSONL line, a Parquet row), checked;
+    ``where`` names it in errors ("events.jsonl:3", "events.parquet: row 3")."""
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object")
+    etype = obj.get("type")
+    if etype not in EVENT_TYPES:
+        raise InputError(
+            f"{where}: event type {json_text(etype)} is not one of {', '.join(EVENT_TYPES)}"
+        )
+    try:
+        time = _dt.datetime.fromisoformat(str(obj.get("time", "")).replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{where}: 'time' {json_text(obj.get('time'))} is not an ISO date-time"
+        ) from None
+    time = time.replace(tzinfo=None)
+    keys = CREATED_KEYS if etype == "created" else EVENT_KEYS
+    unknown = [k for k in obj if k not in keys]
+    if unknown:
+        raise InputError(
+            f"{where}: unknown key {json_text(unknown[0])} in a {json_text(etype)} event "
+            f"(its keys: {', '.join(keys)})"
+        )
+    if etype == "created":
+        fields = obj.get("fields")
+        if not isinstance(fields, dict):
+            raise InputError(f"{where}: a 'created' event needs \"fields\": {{...}}")
+        if "id" in obj:  # the new lead's id, beside its fields or among them
+            if "id" in fields and fields["id"] != obj["id"]:
+                raise InputError(
+                    f"{where}: the event's \"id\" {json_text(obj['id'])} and its fields' "
+                    f'"id" {json_text(fields["id"])} differ'
+                )
+            fields = {**fields, "id": obj["id"]}
+        return Event(time, etype, None, "", fields, where)
+    lead = obj.get("lead")
+    if lead is None:
+        raise InputError(f"{where}: event has no 'lead'")
+    lead_id = _lead_id(lead, 0, where)
+    name_value = obj.get("name")
+    if not isinstance(name_value, str):
+        raise InputError(f'{where}: event needs a "name" (the form, page, email or event)')
+    return Event(time, etype, lead_id, name_value, {}, where)
 
 
 def write_leads(

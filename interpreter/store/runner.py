@@ -36,10 +36,11 @@ from camp.checker.loader import InputError
 from camp.checker.symbols import CampaignInfo, Kind, Symbols
 from camp.diagnostics import Diagnostic
 from camp.grammar import ast as A
+from camp.parallel import uses_parts
 from camp.runtime import positions
 from camp.runtime import values as V
 from camp.runtime.evaluator import Frame, Interpreter
-from camp.runtime.leadio import Typer, read_events, write_leads
+from camp.runtime.leadio import Event, Typer, read_events, write_leads
 from camp.runtime.run import (
     RunOptions,
     RunSummary,
@@ -510,7 +511,13 @@ class Runner:
             raise WorkspaceError(
                 f"--until {time_text(opts.until)} is before the start ({time_text(opts.start)})"
             )
-        events = read_events(opts.events) if opts.events else []
+        events: list[Event] = []
+        if opts.events is not None and uses_parts(opts.events):
+            from camp.parallel.parts import read_event_input  # a folder of parts, Parquet
+
+            events = read_event_input(opts.events)
+        elif opts.events is not None:
+            events = read_events(opts.events)
         check_window(events, opts.start, opts.until)
         typer = Typer(symbols)
         ids = [ev.lead for ev in events if ev.lead is not None]

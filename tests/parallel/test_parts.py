@@ -370,7 +370,7 @@ def test_a_folder_that_is_not_one_input(
 
 
 def test_parquet_without_pyarrow_says_how_to_install(
-    shapes: Path, monkeypatch: pytest.MonkeyPatch
+    shapes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
@@ -385,6 +385,15 @@ def test_parquet_without_pyarrow_says_how_to_install(
             )
             assert (result["code"], result["stderr"]) == (2, expected)
             assert not (shapes / out).exists()
+    events = tmp_path / "events.parquet"
+    events.write_bytes(b"PAR1")  # never opened: pyarrow is asked first
+    for extra in ([], ["--workers", "2"]):
+        result = camp_run(
+            shapes, "typed.camp", "--campaign", "Main", "--leads", "csv-file/leads.csv",
+            "--events", str(events), "--out", "x.csv", *extra,
+        )  # fmt: skip
+        assert (result["code"], result["stderr"]) == (2, expected)
+        assert not (shapes / "x.csv").exists()
 
 
 def test_reading_a_folder_checks_heads_first(tmp_path: Path) -> None:
@@ -434,6 +443,96 @@ def test_an_events_folder_reads_as_one_file(tmp_path: Path) -> None:
         assert [p.name for p in parts] == ["part-00000.csv", "part-00001.csv"], folder["stderr"]
         rows = [r for p in parts for r in _rows(p)]
         assert rows == _rows(tmp_path / "single.csv")  # created leads in the last part
+
+
+def _parquet_events(rows: list[dict[str, Any]], path: Path, fields_as_text: bool) -> None:
+    """Events as Parquet the way a data team writes them: one column per key, shared by
+    every event type (nulls where a row has no such key); ``time`` a timestamp."""
+    import datetime as dt
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    records = []
+    for row in rows:
+        record = {**row, "time": dt.datetime.fromisoformat(row["time"])}
+        if fields_as_text and "fields" in record:
+            record["fields"] = json.dumps(record["fields"])
+        records.append(record)
+    pq.write_table(pa.Table.from_struct_array(pa.array(records)), path)
+
+
+@pytest.mark.parametrize("fields_as_text", [False, True], ids=["struct", "json-text"])
+@pytest.mark.parametrize("shape", ["file", "folder"])
+def test_events_in_parquet_give_the_jsonl_run(
+    shape: str, fields_as_text: bool, tmp_path: Path, dask_address: str
+) -> None:
+    jsonl = ROOT / "examples/data/nurture.events.jsonl"
+    rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    assert any(r["type"] == "created" for r in rows)  # a struct column beside lead/name
+    if shape == "file":
+        events = "events.parquet"
+        _parquet_events(rows, tmp_path / events, fields_as_text)
+    else:
+        events = "events"
+        (tmp_path / events).mkdir()
+        third = len(rows) // 3
+        for i, chunk in enumerate((rows[:third], rows[third : 2 * third], rows[2 * third :])):
+            _parquet_events(chunk, tmp_path / events / f"part-{i}.parquet", fields_as_text)
+    program = str(ROOT / "examples/nurture.camp")
+    common = ["--leads", str(ROOT / "examples/data/nurture.csv"), "--until", "2026-12-31T00:00:00"]
+    single = camp_run(
+        tmp_path, program, *common, "--events", str(jsonl), "--out", "single.csv",
+        "--activities", "single.jsonl",
+    )  # fmt: skip
+    assert single["code"] == 0, single["stderr"]
+    for mode in [*MODES, "dask"]:
+        name = mode.replace(" ", "")
+        result = camp_run(
+            tmp_path, program, *common, "--events", events, "--out", f"{name}.csv",
+            "--activities", f"{name}.jsonl", *mode_args(mode, dask_address),
+        )  # fmt: skip
+        assert (result["code"], result["stderr"], result["stdout"]) == (0, "", single["stdout"])
+        assert (tmp_path / f"{name}.csv").read_bytes() == (tmp_path / "single.csv").read_bytes()
+        acts, reference = (
+            (tmp_path / f"{n}.jsonl").read_text(encoding="utf-8") for n in (name, "single")
+        )
+        assert per_lead(acts) == per_lead(reference), mode
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"type": "visit"}, "events.parquet: row 3: event type 'visit' is not one of form, "
+         "page, click, event, created"),
+        ({"lead": None}, "events.parquet: row 3: event has no 'lead'"),
+        ({"time": "soon"}, "events.parquet: row 3: 'time' 'soon' is not an ISO date-time"),
+        ({"fields": "{not json"}, "events.parquet: row 3: 'fields' is not a JSON object: "
+         "Expecting property name enclosed in double quotes"),
+    ],
+)  # fmt: skip
+def test_a_bad_parquet_event_names_its_row(
+    change: dict[str, Any], message: str, tmp_path: Path, dask_address: str
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows: list[dict[str, Any]] = [
+        {"time": f"2026-12-01T0{i}:00:00", "lead": i, "type": "form", "name": "Demo",
+         "fields": None} for i in range(1, 6)
+    ]  # fmt: skip
+    rows[2].update(change)
+    if "fields" in change:
+        rows[2].update(type="created", lead=None, name=None)
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "events.parquet")
+    (tmp_path / "typed.camp").write_text(data.TYPED, encoding="utf-8")
+    data.write("csv-file", tmp_path)
+    before = listing(tmp_path)
+    for mode in [*MODES, "dask"]:
+        result = camp_run(
+            tmp_path, "typed.camp", "--campaign", "Main", "--leads", "leads.csv",
+            "--events", "events.parquet", "--out", "out.csv", *mode_args(mode, dask_address),
+        )  # fmt: skip
+        assert (result["code"], result["stderr"]) == (2, f"camp: error: {message}\n"), mode
+        assert listing(tmp_path) == before, mode
 
 
 # ---- workers that die, and what is left behind ---------------------------------------------

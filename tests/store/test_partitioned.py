@@ -53,6 +53,51 @@ def test_examples_partitioned_equal_serial(
         assert workspace_state(parallel) == workspace_state(serial)
 
 
+def _as_parquet(jsonl: Path, path: Path) -> None:
+    """The events of a JSONL file as one Parquet file (a column per key, nulls where an
+    event type has no such key)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines() if line]
+    pq.write_table(pa.Table.from_struct_array(pa.array(rows)), path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [a for _, a in EXAMPLES if "--events" in a],
+    ids=[i for i, a in EXAMPLES if "--events" in a],
+)
+def test_events_as_parquet_or_a_folder_give_the_jsonl_run(
+    work: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    jsonl = ROOT / args[args.index("--events") + 1]
+    lines = jsonl.read_text(encoding="utf-8").splitlines(keepends=True)
+    (work / "events").mkdir()
+    write(work / "events" / "a.jsonl", "".join(lines[: len(lines) // 2]))
+    write(work / "events" / "b.jsonl", "".join(lines[len(lines) // 2 :]))
+    _as_parquet(jsonl, work / "events.parquet")
+    base = work / "base.db"
+    run = example_workspace(args, base)
+    at = run.index("--events") + 1
+    reference = copy_workspace(base, work / "reference.db")
+    one = camp("run", *run, "--db", reference, "--format", "json")
+    assert one.exit_code in (0, 1), one.output
+    for events in (work / "events.parquet", work / "events"):
+        for extra in ((), ("--workers", "2")):
+            db = copy_workspace(base, work / f"{events.name}{len(extra)}.db")
+            shaped = [*run[:at], str(events), *run[at + 1 :]]
+            two = camp("run", *shaped, "--db", db, "--format", "json", *extra)
+            assert two.exit_code == one.exit_code, two.output
+            assert run_summary(two) == run_summary(one)
+            assert _without_runs(db) == _without_runs(reference)
+
+
+def _without_runs(db: Path) -> list[str]:
+    """A workspace's state but its runs table (which records the --events path given)."""
+    return [line for line in workspace_state(db) if not line.startswith('INSERT INTO "runs"')]
+
+
 def _nurture(work: Path, name: str) -> Path:
     write(work / "nurture.camp", NURTURE)
     write(work / "leads.csv", LEADS)
