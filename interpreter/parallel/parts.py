@@ -23,7 +23,9 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime as _dt
+import functools
 import io
+import itertools
 import json
 import os
 import re
@@ -409,18 +411,22 @@ def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iter
         except OSError as e:
             raise InputError(f"{src.name}: cannot read: {e.strerror}") from None
         return _scan_json(data, src.name), _Whole()
-    return _parquet_rows(src), _Whole()
+    return _parquet_rows(src, piece), _Whole()
 
 
-def _parquet_rows(src: Source) -> Iterator[Row]:
+def _parquet_rows(src: Source, piece: Piece) -> Iterator[Row]:
+    """A Parquet piece's rows: its row groups ``start`` up to ``end`` (-1: the last),
+    numbered in the file from ``line``."""
     pa, pq = _pyarrow()
     try:
         parquet = pq.ParquetFile(src.path)
     except (pa.ArrowException, OSError) as e:
         raise InputError(f"{src.name}: not a Parquet file ({e})") from None
-    n = 0
+    n = piece.line - 1
     with parquet:
-        for batch in parquet.iter_batches(batch_size=ROW_GROUP):
+        end = parquet.metadata.num_row_groups if piece.end < 0 else piece.end
+        groups = range(piece.start, end)
+        for batch in parquet.iter_batches(batch_size=ROW_GROUP, row_groups=groups):
             for record in batch.to_pylist():
                 n += 1
                 yield Row(
@@ -649,16 +655,18 @@ _BLANK_JSONL = re.compile(rb"\n(?=[ \t\r\f\v]*\n)")
 def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
     """Split the input's rows into at most ``count`` partitions of contiguous pieces,
     balanced by bytes. CSV and JSONL files are cut at record boundaries (in CSV, a line
-    end outside quotes: the parity of the '"' before it); JSON and Parquet files are
-    never cut. Every piece knows the rows before it, so a lead without an id gets the
-    number a serial run gives it; the partitions confirm the plan (:func:`check_plan`)."""
+    end outside quotes: the parity of the '"' before it), Parquet files at row group
+    boundaries; JSON files are never cut. Every piece knows the rows before it, so a
+    lead without an id gets the number a serial run gives it; the partitions confirm
+    the plan (:func:`check_plan`)."""
     sources = inputs.leads
     if not sources:
         return [[]]
     sizes = [max(s.size - s.data, 1) for s in sources]
     total = sum(sizes)
     targets = [total * j // count for j in range(1, count)]
-    cuts: list[list[int]] = [[] for _ in sources]  # byte offsets inside a source
+    cuts: list[list[int]] = [[] for _ in sources]  # byte offsets (Parquet: row groups)
+    groups = functools.cache(lambda k: _RowGroups(sources[k], sizes[k]))
     breaks: set[int] = set()  # a partition starts with source k
     before = 0
     for k, src in enumerate(sources):
@@ -669,6 +677,12 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
                 breaks.add(k)
             elif src.format in ("csv", "jsonl"):
                 cuts[k].append(src.data + t - before)
+            elif src.format == "parquet":
+                g = groups(k).nearest(t - before)
+                if 0 < g < groups(k).count:
+                    cuts[k].append(g)  # a row group boundary inside the file
+                else:
+                    breaks.add(k if g == 0 else k + 1)
             else:
                 breaks.add(k if t - before < sizes[k] / 2 else k + 1)
         before += sizes[k]
@@ -679,6 +693,8 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
             partitions.append([])
         if src.format in ("csv", "jsonl"):
             points, rows = _scan(src, cuts[k])
+        elif src.format == "parquet":
+            points, rows = groups(k).points(sorted(set(cuts[k])))
         else:
             points, rows = [(src.data, src.line, 0)], _count_rows(src)
         for j, (start, line, ahead) in enumerate(points):
@@ -691,6 +707,40 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
             )
         row += rows
     return [p for p in partitions if p] or [[]]
+
+
+class _RowGroups:
+    """A Parquet file's row groups, where it may be cut (a row group is read whole:
+    Parquet's unit, as Dask's ``split_row_groups``). Byte offsets in the plan are scaled
+    from the file's size to its row groups' data sizes."""
+
+    def __init__(self, src: Source, size: int) -> None:
+        pa, pq = _pyarrow()
+        try:
+            meta = pq.ParquetFile(src.path).metadata
+        except (pa.ArrowException, OSError) as e:
+            raise InputError(f"{src.name}: not a Parquet file ({e})") from None
+        groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
+        self.count = len(groups)
+        self.rows = [g.num_rows for g in groups]
+        data = [g.total_byte_size for g in groups]
+        scale = sum(data) / size if size else 0.0
+        self.ends = [e / scale if scale else 0.0 for e in itertools.accumulate(data)]
+
+    def nearest(self, offset: int) -> int:
+        """The row group boundary nearest a byte offset: 0 (the file's start) up to
+        ``count`` (its end)."""
+        starts = [0.0, *self.ends]
+        return min(range(len(starts)), key=lambda g: abs(starts[g] - offset))
+
+    def points(self, cuts: list[int]) -> tuple[list[tuple[int, int, int]], int]:
+        """(row group, its first row's number, rows before it) for the file's start and
+        each cut, and the rows the file holds."""
+        points = [(0, 1, 0)]
+        for g in cuts:
+            before = sum(self.rows[:g])
+            points.append((g, before + 1, before))
+        return points, sum(self.rows)
 
 
 def _count_rows(src: Source) -> int:

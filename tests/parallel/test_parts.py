@@ -223,6 +223,35 @@ def test_plan_cuts_at_rows_and_counts_them(name: str, count: int, tmp_path: Path
     assert got == expected
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("shape", ["parquet-file", "parquet-folder"])
+def test_plan_cuts_parquet_at_row_groups(shape: str, count: int, shapes: Path) -> None:
+    """Parquet files (written in row groups of 50 rows) are cut between row groups, so
+    one large file still gives every worker a share; rows keep their numbers."""
+    inputs = read_inputs(shapes / leads_path(shapes, shape), None)
+    expected = [
+        (r.where, r.data) for piece in whole(inputs) for r in
+        source_rows(inputs.leads[piece.source], piece, inputs.columns)[0]
+    ]  # fmt: skip
+    assert expected[-1][0].endswith("row 240" if shape == "parquet-file" else "row 90")
+    partitions = plan(inputs, count)
+    assert 1 <= len(partitions) <= count
+    assert len(partitions) >= min(
+        count, 5
+    )  # the file has 5 row groups, the folder 6 and an empty part
+    got: list[Any] = []
+    for pieces in partitions:
+        for piece in pieces:
+            rows, _ = source_rows(inputs.leads[piece.source], piece, inputs.columns)
+            mine = [(r.where, r.data) for r in rows]
+            assert len(mine) == piece.rows
+            assert len(got) == piece.row
+            got += mine
+    assert got == expected
+    sizes = [sum(p.rows for p in pieces) for pieces in partitions]
+    assert max(sizes) - min(sizes) <= 100  # balanced to within two row groups
+
+
 def test_a_quote_inside_an_unquoted_cell_is_redone_exactly(tmp_path: Path) -> None:
     """A '"' in the middle of an unquoted cell is text to a CSV reader, but throws the
     plan's quote count off: the partitions notice (a piece does not end where the next
@@ -297,6 +326,23 @@ def test_the_first_bad_row_of_the_file_is_the_one_reported(
 
     message = _bad_input(tmp_path, setup, "leads.csv", dask_address)
     assert "field 'joined': '2026-13-01' is not a valid date" in message
+
+
+def test_the_first_bad_row_of_a_cut_parquet_file_is_the_one_reported(
+    tmp_path: Path, dask_address: str
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [{"email": f"p{i}@example.com", "employees": str(i)} for i in range(300)]
+    rows[260]["employees"] = "many"  # in the last row group
+    rows[120]["employees"] = "a few"  # in the third
+
+    def setup(folder: Path) -> None:
+        pq.write_table(pa.Table.from_pylist(rows), folder / "leads.parquet", row_group_size=50)
+
+    message = _bad_input(tmp_path, setup, "leads.parquet", dask_address)
+    assert message.startswith("leads.parquet: row 121: ")
+    assert "'a few'" in message
 
 
 def test_a_duplicate_id_across_partitions(tmp_path: Path, dask_address: str) -> None:
