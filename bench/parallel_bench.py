@@ -4,6 +4,7 @@
     python bench/parallel_bench.py                   # 200,000 leads, 1 round
     python bench/parallel_bench.py --leads 20000 --rounds 3
     python bench/parallel_bench.py --no-activities   # --out only
+    python bench/parallel_bench.py --parquet         # the leads as one Parquet file
 
 Each run is a whole `camp run` process (start-up, parse and check included) over
 bench/run_bench/reference.camp with --out and --activities (the realistic nightly
@@ -18,6 +19,10 @@ serial run's, else it stops. Then the medians, the speed-ups (workers 1 / worker
 the target >= 1.8x; serial / workers 2) by wall and by critical-path CPU, and the
 projected time for 5,000,000 leads on 16 workers from the measured parts: the
 parent's start-up (a 200-lead run), its share per lead, a worker's rate.
+
+--parquet reads the same leads from one Parquet file (every column text, row groups
+of 65,536 rows, as Camp writes Parquet; needs pyarrow), which the partitioned runs
+cut between row groups; --out stays CSV.
 """
 
 from __future__ import annotations
@@ -156,6 +161,7 @@ def main() -> None:
     ap.add_argument("--modes", default=",".join(MODES), help="comma-separated: " + ", ".join(MODES))
     ap.add_argument("--camp", nargs="+", default=[sys.executable, "-m", "camp.cli"])
     ap.add_argument("--no-activities", action="store_true", help="run without --activities")
+    ap.add_argument("--parquet", action="store_true", help="read the leads from Parquet")
     args = ap.parse_args()
     modes = [m.strip() for m in args.modes.split(",")]
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -165,6 +171,8 @@ def main() -> None:
             [sys.executable, str(GENERATE), str(args.leads), str(leads), "--seed", str(args.seed)],
             check=True,
         )
+    if args.parquet:
+        leads = parquet_copy(leads)
     print(f"{args.leads:,} leads, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     samples: dict[str, list[Sample]] = {m: [] for m in modes}
     reference: tuple[str, str] | None = None
@@ -223,12 +231,28 @@ def main() -> None:
         print(f"  speed-up serial / workers 2: {wall['serial'] / wall['workers 2']:.2f}x wall")
 
 
+def parquet_copy(leads: Path) -> Path:
+    """The CSV leads as one Parquet file of text columns, in row groups of 65,536 rows."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path = leads.with_suffix(".parquet")
+    if not path.exists():
+        names = leads.open(encoding="utf-8").readline().rstrip("\r\n").split(",")
+        table = pacsv.read_csv(
+            leads, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, "string"))
+        )
+        pq.write_table(table, path, row_group_size=65_536)
+    return path
+
+
 def project(args: argparse.Namespace, leads: Path, runs: list[Sample]) -> None:
     """5,000,000 leads on 16 workers (a free core each) from this run's parts: the parent's
     start-up, its share that grows with the leads (planning, joining --out, merging the
     log), and the busiest worker's rate."""
     small = args.workdir / "leads-200-startup.csv"
-    small.write_text("".join(leads.open(encoding="utf-8").readlines()[:201]), encoding="utf-8")
+    csv_leads = leads.with_suffix(".csv")
+    small.write_text("".join(csv_leads.open(encoding="utf-8").readlines()[:201]), encoding="utf-8")
     out, acts = args.workdir / "startup-out.csv", args.workdir / "startup-acts.jsonl"
     cmd = [
         *args.camp, "run", str(REFERENCE), "--campaign", CAMPAIGN, "--leads", str(small),

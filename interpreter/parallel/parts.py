@@ -25,7 +25,6 @@ import csv
 import datetime as _dt
 import functools
 import io
-import itertools
 import json
 import os
 import re
@@ -73,6 +72,7 @@ EVENT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 EXTENSIONS = {"csv": ".csv", "jsonl": ".jsonl", "json": ".json", "parquet": ".parquet"}
 PYARROW_MISSING = "Parquet needs pyarrow: pip install 'camp-lang[dask]'"
 ROW_GROUP = 65_536  # rows per Parquet row group, whoever writes them (same bytes)
+_BATCH = 4_096  # rows per Arrow batch read (memory: a batch's rows become dicts at once)
 _PART = re.compile(r"part-\d{5}\.(csv|jsonl|json|parquet)")
 
 
@@ -415,23 +415,40 @@ def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iter
 
 
 def _parquet_rows(src: Source, piece: Piece) -> Iterator[Row]:
-    """A Parquet piece's rows: its row groups ``start`` up to ``end`` (-1: the last),
-    numbered in the file from ``line``."""
+    """A Parquet piece's rows: the file's rows ``start`` up to ``end`` (-1: the last),
+    numbered in the file. Only the row groups holding them are read."""
     pa, pq = _pyarrow()
     try:
         parquet = pq.ParquetFile(src.path)
     except (pa.ArrowException, OSError) as e:
         raise InputError(f"{src.name}: not a Parquet file ({e})") from None
-    n = piece.line - 1
     with parquet:
-        end = parquet.metadata.num_row_groups if piece.end < 0 else piece.end
-        groups = range(piece.start, end)
-        for batch in parquet.iter_batches(batch_size=ROW_GROUP, row_groups=groups):
-            for record in batch.to_pylist():
-                n += 1
+        meta = parquet.metadata
+        stop = meta.num_rows if piece.end < 0 else piece.end
+        groups: list[int] = []  # the row groups overlapping the piece
+        first = at = 0  # the file's rows before the first of them; before group g
+        for g in range(meta.num_row_groups):
+            size = meta.row_group(g).num_rows
+            if at < stop and at + size > piece.start:
+                first = at if not groups else first
+                groups.append(g)
+            at += size
+        if not groups:
+            return
+        n = first  # the file's rows before the batch
+        for batch in parquet.iter_batches(batch_size=_BATCH, row_groups=groups):
+            lo, hi = max(piece.start - n, 0), min(stop - n, batch.num_rows)
+            records = batch.slice(lo, hi - lo).to_pylist() if lo < hi else []
+            for row, record in enumerate(records, start=n + lo + 1):
                 yield Row(
-                    f"{src.name}: row {n}", {k: _plain(v) for k, v in record.items()}, None, record
+                    f"{src.name}: row {row}",
+                    {k: _plain(v) for k, v in record.items()},
+                    None,
+                    record,
                 )
+            n += batch.num_rows
+            if n >= stop:
+                break
 
 
 def _plain(value: Any) -> Any:
@@ -655,8 +672,8 @@ _BLANK_JSONL = re.compile(rb"\n(?=[ \t\r\f\v]*\n)")
 def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
     """Split the input's rows into at most ``count`` partitions of contiguous pieces,
     balanced by bytes. CSV and JSONL files are cut at record boundaries (in CSV, a line
-    end outside quotes: the parity of the '"' before it), Parquet files at row group
-    boundaries; JSON files are never cut. Every piece knows the rows before it, so a
+    end outside quotes: the parity of the '"' before it), Parquet files at any row (a
+    piece reads the row groups holding its rows); JSON files are never cut. Every piece knows the rows before it, so a
     lead without an id gets the number a serial run gives it; the partitions confirm
     the plan (:func:`check_plan`)."""
     sources = inputs.leads
@@ -665,8 +682,8 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
     sizes = [max(s.size - s.data, 1) for s in sources]
     total = sum(sizes)
     targets = [total * j // count for j in range(1, count)]
-    cuts: list[list[int]] = [[] for _ in sources]  # byte offsets (Parquet: row groups)
-    groups = functools.cache(lambda k: _RowGroups(sources[k], sizes[k]))
+    cuts: list[list[int]] = [[] for _ in sources]  # byte offsets (Parquet: rows)
+    parquet_rows = functools.cache(lambda k: _count_rows(sources[k]))
     breaks: set[int] = set()  # a partition starts with source k
     before = 0
     for k, src in enumerate(sources):
@@ -677,12 +694,12 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
                 breaks.add(k)
             elif src.format in ("csv", "jsonl"):
                 cuts[k].append(src.data + t - before)
-            elif src.format == "parquet":
-                g = groups(k).nearest(t - before)
-                if 0 < g < groups(k).count:
-                    cuts[k].append(g)  # a row group boundary inside the file
+            elif src.format == "parquet":  # cut at a row, by the share of the bytes
+                r = round(parquet_rows(k) * (t - before) / sizes[k])
+                if 0 < r < parquet_rows(k):
+                    cuts[k].append(r)
                 else:
-                    breaks.add(k if g == 0 else k + 1)
+                    breaks.add(k if r == 0 else k + 1)
             else:
                 breaks.add(k if t - before < sizes[k] / 2 else k + 1)
         before += sizes[k]
@@ -694,7 +711,8 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
         if src.format in ("csv", "jsonl"):
             points, rows = _scan(src, cuts[k])
         elif src.format == "parquet":
-            points, rows = groups(k).points(sorted(set(cuts[k])))
+            rows = parquet_rows(k)
+            points = [(r, r + 1, r) for r in [0, *sorted(set(cuts[k]))]]
         else:
             points, rows = [(src.data, src.line, 0)], _count_rows(src)
         for j, (start, line, ahead) in enumerate(points):
@@ -707,40 +725,6 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
             )
         row += rows
     return [p for p in partitions if p] or [[]]
-
-
-class _RowGroups:
-    """A Parquet file's row groups, where it may be cut (a row group is read whole:
-    Parquet's unit, as Dask's ``split_row_groups``). Byte offsets in the plan are scaled
-    from the file's size to its row groups' data sizes."""
-
-    def __init__(self, src: Source, size: int) -> None:
-        pa, pq = _pyarrow()
-        try:
-            meta = pq.ParquetFile(src.path).metadata
-        except (pa.ArrowException, OSError) as e:
-            raise InputError(f"{src.name}: not a Parquet file ({e})") from None
-        groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
-        self.count = len(groups)
-        self.rows = [g.num_rows for g in groups]
-        data = [g.total_byte_size for g in groups]
-        scale = sum(data) / size if size else 0.0
-        self.ends = [e / scale if scale else 0.0 for e in itertools.accumulate(data)]
-
-    def nearest(self, offset: int) -> int:
-        """The row group boundary nearest a byte offset: 0 (the file's start) up to
-        ``count`` (its end)."""
-        starts = [0.0, *self.ends]
-        return min(range(len(starts)), key=lambda g: abs(starts[g] - offset))
-
-    def points(self, cuts: list[int]) -> tuple[list[tuple[int, int, int]], int]:
-        """(row group, its first row's number, rows before it) for the file's start and
-        each cut, and the rows the file holds."""
-        points = [(0, 1, 0)]
-        for g in cuts:
-            before = sum(self.rows[:g])
-            points.append((g, before + 1, before))
-        return points, sum(self.rows)
 
 
 def _count_rows(src: Source) -> int:

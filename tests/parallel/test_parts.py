@@ -7,6 +7,7 @@ exits 2 and writes nothing; a killed worker names its partition."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import signal
@@ -225,9 +226,10 @@ def test_plan_cuts_at_rows_and_counts_them(name: str, count: int, tmp_path: Path
 
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 8])
 @pytest.mark.parametrize("shape", ["parquet-file", "parquet-folder"])
-def test_plan_cuts_parquet_at_row_groups(shape: str, count: int, shapes: Path) -> None:
-    """Parquet files (written in row groups of 50 rows) are cut between row groups, so
-    one large file still gives every worker a share; rows keep their numbers."""
+def test_plan_cuts_parquet_at_rows(shape: str, count: int, shapes: Path) -> None:
+    """Parquet files (written in row groups of 50 rows) are cut at any row, so one file
+    gives every worker an equal share; a piece reads the row groups holding its rows, and
+    rows keep their numbers in the file."""
     inputs = read_inputs(shapes / leads_path(shapes, shape), None)
     expected = [
         (r.where, r.data) for piece in whole(inputs) for r in
@@ -249,7 +251,29 @@ def test_plan_cuts_parquet_at_row_groups(shape: str, count: int, shapes: Path) -
             got += mine
     assert got == expected
     sizes = [sum(p.rows for p in pieces) for pieces in partitions]
-    assert max(sizes) - min(sizes) <= 100  # balanced to within two row groups
+    if shape == "parquet-file":
+        assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("group", [1_000, 4_096, 10_000])
+@pytest.mark.parametrize("cuts", [(1,), (4_095, 4_097), (4_096, 8_192), (999, 1_000, 1_001, 9_999)])
+def test_a_parquet_piece_reads_exactly_its_rows(
+    group: int, cuts: tuple[int, ...], tmp_path: Path
+) -> None:
+    """Pieces cut anywhere (inside a row group, inside a read batch, on their edges)
+    read exactly their rows, numbered in the file."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "leads.parquet"
+    pq.write_table(pa.table({"n": list(range(10_000))}), path, row_group_size=group)
+    inputs = read_inputs(path, None)
+    bounds = [0, *cuts, -1]
+    got = []
+    for start, end in itertools.pairwise(bounds):
+        rows, _ = source_rows(inputs.leads[0], Piece(0, start, end), inputs.columns)
+        got += [(r.where, r.data["n"]) for r in rows]
+    name = inputs.leads[0].name
+    assert got == [(f"{name}: row {n + 1}", n) for n in range(10_000)]
 
 
 def test_a_quote_inside_an_unquoted_cell_is_redone_exactly(tmp_path: Path) -> None:
