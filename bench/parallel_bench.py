@@ -22,7 +22,7 @@ parent's start-up (a 200-lead run), its share per lead, a worker's rate.
 
 --parquet reads the same leads from one Parquet file (every column text, row groups
 of 65,536 rows, as Camp writes Parquet; needs pyarrow), which the partitioned runs
-cut between row groups; --out stays CSV.
+cut at any row; --out stays CSV.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import csv
 import datetime as _dt
 import functools
 import io
+import itertools
 import json
 import os
 import re
@@ -414,41 +415,43 @@ def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iter
     return _parquet_rows(src, piece), _Whole()
 
 
-def _parquet_rows(src: Source, piece: Piece) -> Iterator[Row]:
-    """A Parquet piece's rows: the file's rows ``start`` up to ``end`` (-1: the last),
-    numbered in the file. Only the row groups holding them are read."""
+def _parquet_file(src: Source) -> Any:
+    """``src`` opened as a ``pyarrow.parquet.ParquetFile`` (to use in a ``with``)."""
     pa, pq = _pyarrow()
     try:
-        parquet = pq.ParquetFile(src.path)
+        return pq.ParquetFile(src.path)
     except (pa.ArrowException, OSError) as e:
         raise InputError(f"{src.name}: not a Parquet file ({e})") from None
-    with parquet:
+
+
+def _parquet_records(src: Source, piece: Piece) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A Parquet piece's rows as (number in the file, record): the file's rows ``start``
+    up to ``end`` (-1: the last). Only the row groups holding them are read."""
+    with _parquet_file(src) as parquet:
         meta = parquet.metadata
         stop = meta.num_rows if piece.end < 0 else piece.end
-        groups: list[int] = []  # the row groups overlapping the piece
-        first = at = 0  # the file's rows before the first of them; before group g
-        for g in range(meta.num_row_groups):
-            size = meta.row_group(g).num_rows
-            if at < stop and at + size > piece.start:
-                first = at if not groups else first
-                groups.append(g)
-            at += size
+        sizes = (meta.row_group(g).num_rows for g in range(meta.num_row_groups))
+        starts = list(itertools.accumulate(sizes, initial=0))  # rows before each group
+        groups = [  # the row groups overlapping the piece
+            g
+            for g in range(meta.num_row_groups)
+            if starts[g] < stop and starts[g + 1] > piece.start
+        ]
         if not groups:
             return
-        n = first  # the file's rows before the batch
+        n = starts[groups[0]]  # the file's rows before the batch
         for batch in parquet.iter_batches(batch_size=_BATCH, row_groups=groups):
             lo, hi = max(piece.start - n, 0), min(stop - n, batch.num_rows)
-            records = batch.slice(lo, hi - lo).to_pylist() if lo < hi else []
-            for row, record in enumerate(records, start=n + lo + 1):
-                yield Row(
-                    f"{src.name}: row {row}",
-                    {k: _plain(v) for k, v in record.items()},
-                    None,
-                    record,
-                )
+            if lo < hi:
+                yield from enumerate(batch.slice(lo, hi - lo).to_pylist(), start=n + lo + 1)
             n += batch.num_rows
             if n >= stop:
                 break
+
+
+def _parquet_rows(src: Source, piece: Piece) -> Iterator[Row]:
+    for row, record in _parquet_records(src, piece):
+        yield Row(f"{src.name}: row {row}", {k: _plain(v) for k, v in record.items()}, None, record)
 
 
 def _plain(value: Any) -> Any:
@@ -611,41 +614,22 @@ def _parquet_events(src: Source) -> list[Event]:
     a timestamp or ISO text, ``lead``, ``type``, ``name``; for ``created`` rows ``fields``
     as a struct or a JSON object's text, and ``id``). A null cell is a key the row does
     not have, as the columns are shared by events of every type."""
-    pa, pq = _pyarrow()
-    try:
-        parquet = pq.ParquetFile(src.path)
-    except (pa.ArrowException, OSError) as e:
-        raise InputError(f"{src.name}: not a Parquet file ({e})") from None
     events: list[Event] = []
-    n = 0
-    with parquet:
-        for batch in parquet.iter_batches(batch_size=ROW_GROUP):
-            for record in batch.to_pylist():
-                n += 1
-                where = f"{src.name}: row {n}"
-                obj = {k: v for k, v in record.items() if v is not None}
-                fields = obj.get("fields")
-                if isinstance(fields, str):
-                    try:
-                        obj["fields"] = json.loads(fields, parse_float=Decimal)
-                    except json.JSONDecodeError as e:
-                        raise InputError(
-                            f"{where}: 'fields' is not a JSON object: {e.msg}"
-                        ) from None
-                elif isinstance(fields, dict):
-                    obj["fields"] = {k: _event_value(v) for k, v in fields.items() if v is not None}
-                events.append(event_from_object(obj, where))
+    for n, record in _parquet_records(src, Piece(0, 0)):
+        where = f"{src.name}: row {n}"
+        obj = {k: v for k, v in record.items() if v is not None}
+        fields = obj.get("fields")
+        if isinstance(fields, str):
+            try:
+                obj["fields"] = json.loads(fields, parse_float=Decimal)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{where}: 'fields' is not a JSON object: {e.msg}") from None
+        elif isinstance(fields, dict):  # typed as a created lead's fields are from JSON
+            obj["fields"] = {k: _plain(v) for k, v in fields.items() if v is not None}
+        events.append(event_from_object(obj, where))
     if not events:
         raise InputError(f"{src.name}: the events file is empty (no rows)")
     return events
-
-
-def _event_value(value: Any) -> Any:
-    """A created lead's field from a Parquet struct, as JSON reads it: a float as its
-    Decimal, dates and date-times as ISO text (the schema types them)."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return _plain(value)
 
 
 def _named(src: Source, read: Callable[[], list[Event]]) -> list[Event]:
@@ -673,9 +657,9 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
     """Split the input's rows into at most ``count`` partitions of contiguous pieces,
     balanced by bytes. CSV and JSONL files are cut at record boundaries (in CSV, a line
     end outside quotes: the parity of the '"' before it), Parquet files at any row (a
-    piece reads the row groups holding its rows); JSON files are never cut. Every piece knows the rows before it, so a
-    lead without an id gets the number a serial run gives it; the partitions confirm
-    the plan (:func:`check_plan`)."""
+    piece reads the row groups holding its rows); JSON files are never cut. Every piece
+    knows the rows before it, so a lead without an id gets the number a serial run
+    gives it; the partitions confirm the plan (:func:`check_plan`)."""
     sources = inputs.leads
     if not sources:
         return [[]]
@@ -729,8 +713,8 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
 
 def _count_rows(src: Source) -> int:
     if src.format == "parquet":
-        _, pq = _pyarrow()
-        return int(pq.ParquetFile(src.path).metadata.num_rows)
+        with _parquet_file(src) as parquet:
+            return int(parquet.metadata.num_rows)
     rows, _ = source_rows(src, Piece(0, 0), ())
     return sum(1 for _ in rows)
 
