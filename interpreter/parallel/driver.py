@@ -24,6 +24,7 @@ from typing import Any
 
 from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import Symbols
+from camp.parallel import exit_text, failure_text
 from camp.parallel.partition import (
     Failure,
     Job,
@@ -333,7 +334,7 @@ class Runner:
 
 
 def _failed(k: int, count: int, why: str) -> PartitionError:
-    return PartitionError(f"partition {k + 1} of {count} failed: {why.rstrip()}")
+    return PartitionError(failure_text(k, count, why))
 
 
 def _child(job: Job, symbols: Symbols | None, conn: Connection) -> None:
@@ -403,12 +404,7 @@ class LocalRunner(Runner):
                     kind, value = conn.recv()
                 except EOFError:
                     proc.join()
-                    code = proc.exitcode
-                    how = (
-                        f"killed by signal {-code}"
-                        if code is not None and code < 0
-                        else f"exit status {code}"
-                    )
+                    how = exit_text(proc.exitcode)
                     why = f"its worker process ended without a result ({how})"
                     raise _failed(k, count, why) from None
                 if kind == "progress":

@@ -36,6 +36,7 @@ from typing import Any
 from camp.checker.loader import InputError
 from camp.checker.symbols import Kind, Symbols
 from camp.diagnostics import Diagnostic
+from camp.parallel import partition_of
 from camp.parallel.parts import (
     Inputs,
     OutPiece,
@@ -58,19 +59,11 @@ from camp.runtime.run import (
 )
 from camp.types import Value
 
-_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
-_MASK = (1 << 64) - 1
-
 # The order of a serial run's leads: (0, row, 0) for the input's leads by hash partition,
 # (0, partition, index) by range partition; (1, time, index among the events) for the
 # leads that 'created' events bring.
 LeadKey = tuple[int, Any, int]
 ActKey = tuple[str, int]  # (time, lead) of an activity
-
-
-def partition_of(lead_id: int, count: int) -> int:
-    """The hash partition (0 .. count-1) that runs the lead with this id."""
-    return (((lead_id * _GOLDEN) & _MASK) >> 32) % count
 
 
 @dataclass(frozen=True)

@@ -191,12 +191,7 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     log = activity_log(opts, stream)
     interp = Interpreter(symbols, log, opts.start, opts.limits, opts.trace)
     summary = RunSummary(start=opts.start.isoformat(timespec="seconds"))
-    if opts.engine == "compiled" and opts.trace is None:
-        from camp.runtime.compile import compile_program
-
-        interp.compiled = compile_program(interp)
-        if interp.compiled is not None:
-            summary.engine = "compiled"
+    summary.engine = choose_engine(interp, opts)
     columns = output_columns(symbols, opts)
     try:
         streaming = (
@@ -260,6 +255,19 @@ def _created_id(ev: Any, default: int) -> int:
         return int(raw)
     except (TypeError, ValueError):
         raise InputError(f"{ev.where}: lead id {json_text(raw)} is not a whole number") from None
+
+
+def choose_engine(interp: Interpreter, opts: RunOptions) -> str:
+    """Compile the program for ``interp`` when ``--engine compiled`` (the default) is
+    asked and there is no ``--trace``; returns the engine that runs: "compiled", or
+    "tree" (asked for, traced, or a program the compiler does not cover)."""
+    if opts.engine == "compiled" and opts.trace is None:
+        from camp.runtime.compile import compile_program
+
+        interp.compiled = compile_program(interp)
+        if interp.compiled is not None:
+            return "compiled"
+    return "tree"
 
 
 def output_columns(symbols: Symbols, opts: RunOptions) -> list[str]:

@@ -109,9 +109,6 @@ class MemoryStore:
         ids = sorted(i for i in self.lead_map if after < i <= last)[:limit]
         return self.leads(ids, run_id, admit)
 
-    def forget(self, leads: Iterable[Lead]) -> None:
-        pass
-
     def save_leads(self, leads: Iterable[Lead], run_id: int | None = None) -> None:
         for lead in leads:
             self.lead_map[lead.id] = self._copy(lead, None)

@@ -17,7 +17,7 @@ serial run does.
   own count, offset by the run's counter). Each commit is the serial run's transaction
   for that page.
 - **Phase 2** (the queue by (time, seq)): a lead belongs to one worker
-  (:func:`~camp.store.sqlite.lead_partition`). A worker reads its leads' share of the
+  (:func:`~camp.parallel.partition_of`). A worker reads its leads' share of the
   queue from the workspace and runs it in (time, seq) order, numbering what its flows
   queue with its own counter; since leads never interact and every counter only grows,
   that is the serial run's order restricted to its leads. The writer runs the serial
@@ -58,12 +58,13 @@ from typing import Any, NamedTuple, NoReturn
 
 from camp.checker.loader import InputError
 from camp.diagnostics import Diagnostic
+from camp.parallel import exit_text, failure_text, partition_of
 from camp.runtime.scheduler import Item, Scheduler
 from camp.runtime.world import Lead
 from camp.store.base import ActivityRow, QueueEntry, RunRecord, WorkerFailed
 from camp.store.codec import time_text
 from camp.store.runner import _IMPORTED, Engine, Runner, Totals, drain_queue
-from camp.store.sqlite import LeadRow, QueueRow, SQLiteStore, lead_partition
+from camp.store.sqlite import LeadRow, QueueRow, SQLiteStore
 
 AHEAD = 2  # phase 1: pages per worker sent ahead of the writer
 WINDOW_BATCHES = 4  # phase 2: a worker runs at most this many batches' items ahead
@@ -163,7 +164,6 @@ class _Worker:
         def load(ids: list[int]) -> list[Lead]:
             leads = store.leads(ids, run.id, runner.conform)
             self.forced |= store.take_forced()
-            store.forget(leads)  # the writer compares with the stored rows itself
             return leads
 
         self.eng = Engine(runner, run, load, _Recording)
@@ -197,7 +197,6 @@ class _Worker:
         sched.seq = 0
         page = store.leads_page(after, last, runner.ws.batch, self.run.id, runner.conform)
         forced = store.take_forced()
-        store.forget(page)
         cache.add(page)
         for lead in page:
             eng.run_lead(lead)
@@ -421,15 +420,12 @@ class _Writer:
             self.engine = message[1]
 
     def _fail(self, k: int, why: str) -> NoReturn:
-        raise WorkerFailed(f"partition {k + 1} of {self.count} failed: {why}")
+        raise WorkerFailed(failure_text(k, self.count, why))
 
     def _died(self, k: int) -> NoReturn:
         proc = self.procs[k]
         proc.join(5)
-        code = proc.exitcode
-        how = (
-            f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-        )
+        how = exit_text(proc.exitcode)
         self._fail(k, f"its worker process ended before the run did ({how})")
 
     def _send(self, k: int, message: tuple[Any, ...]) -> None:
@@ -464,7 +460,6 @@ class _Writer:
                 conn.send(("stop",))
         for proc in self.procs:
             proc.join(2)
-        self.kill()
 
     def kill(self) -> None:
         for proc in self.procs:
@@ -568,12 +563,16 @@ class _Writer:
         while not items:
             if k in self.ended:
                 self._fail(k, "internal error: the writer expects an item the worker does not have")
-            w, message = self._next()
-            if message[0] == "items":
-                self.items[w].extend(map(ItemResult._make, message[1]))
-            elif message[0] == "end":
-                self.ended[w] = message[1]
+            self._receive()
         return items.popleft()
+
+    def _receive(self) -> None:
+        """Take one phase-2 message of any worker: the items it ran, or its end."""
+        w, message = self._next()
+        if message[0] == "items":
+            self.items[w].extend(map(ItemResult._make, message[1]))
+        elif message[0] == "end":
+            self.ended[w] = message[1]
 
     def queue(self) -> None:
         run, store, runner, count = self.run, self.store, self.runner, self.count
@@ -601,7 +600,7 @@ class _Writer:
             nonlocal now, seq
             if key.time > now:
                 now = key.time
-            k = lead_partition(key.lead_id, count)
+            k = partition_of(key.lead_id, count)
             res = self._item(k)
             expected = key.seq if key.seq <= base else 0
             if res.lead_id != key.lead_id or res.time != key.time or res.stored != expected:
@@ -667,11 +666,7 @@ class _Writer:
         until = None if run.until is None else time_text(run.until)
         drain_queue(due, heap, until, runner.ws.batch, process, commit)
         while len(self.ended) < count:
-            w, message = self._next()
-            if message[0] == "items":
-                self.items[w].extend(map(ItemResult._make, message[1]))
-            elif message[0] == "end":
-                self.ended[w] = message[1]
+            self._receive()
         for k in range(count):
             if self.items[k] or self.ended[k] != consumed[k]:
                 self._fail(k, "internal error: the worker ran items the writer did not take")

@@ -46,6 +46,7 @@ from camp.runtime.run import (
     RunSummary,
     _created_id,
     check_window,
+    choose_engine,
     created_leads,
     output_columns,
     resolve_campaign,
@@ -335,13 +336,7 @@ class Engine:
         self.interp = interp = Interpreter(
             runner.symbols, self.log, run.now, opts.limits, opts.trace
         )
-        self.name = "tree"
-        if opts.engine == "compiled" and opts.trace is None:
-            from camp.runtime.compile import compile_program
-
-            interp.compiled = compile_program(interp)
-            if interp.compiled is not None:
-                self.name = "compiled"
+        self.name = choose_engine(interp, opts)
         self.cache = LeadCache(load)
         self.sched = scheduler(interp, self.cache)
         self.target = runner.target

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from camp.checker.loader import display_path
+from camp.parallel import partition_of
 from camp.runtime.world import Lead
 from camp.store.base import (
     CREATED,
@@ -231,16 +232,6 @@ class WorkspaceLock:
 
 # ---- the store -------------------------------------------------------------------------
 
-_GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
-_MASK = (1 << 64) - 1
-
-
-def lead_partition(lead_id: int, count: int) -> int:
-    """The partition (0..count-1) of a lead in a partitioned workspace run: a stable hash
-    of its id, so ids with a pattern (all even, say) still spread evenly."""
-    return (((lead_id * _GOLDEN) & _MASK) >> 32) % count
-
-
 _EMPTY: tuple[frozenset[str], dict[str, str]] = (frozenset(), {})
 _CHUNK = 500  # ids per IN (...) query
 
@@ -277,6 +268,9 @@ class SQLiteStore:
         self.path = path
         self.conn = conn
         self._depth = 0
+        # Whether loading a lead keeps what it was (below), to write only its changes: not
+        # for a store that never saves the leads it loads (a worker's, the REPL's).
+        self.tracking = True
         # What each loaded lead's lists and statuses were, to write only changes.
         self._snap: dict[int, tuple[frozenset[str], dict[str, str]]] = {}
         self._rows: dict[int, tuple[str, str, int]] = {}  # loaded (data, runs, steps)
@@ -325,10 +319,12 @@ class SQLiteStore:
             )
             conn.execute("PRAGMA query_only=1")
             conn.execute("PRAGMA cache_size=-16384")
-            conn.create_function("camp_part", 2, lead_partition, deterministic=True)
+            conn.create_function("camp_part", 2, partition_of, deterministic=True)
         except sqlite3.Error as e:
             raise WorkspaceError(f"{display_path(path)}: cannot open: {e}") from None
-        return cls(path, conn)
+        store = cls(path, conn)
+        store.tracking = False  # the writer compares with the stored rows itself
+        return store
 
     def close(self) -> None:
         self.conn.close()
@@ -502,7 +498,8 @@ class SQLiteStore:
             elif admit is not None:
                 fresh.append(lead)
             leads[lead_id] = lead
-            self._rows[lead_id] = (data, runs, lead.steps)
+            if self.tracking:
+                self._rows[lead_id] = (data, runs, lead.steps)
         if len(times) > 10_000:
             times.clear()
         if not leads:
@@ -516,7 +513,8 @@ class SQLiteStore:
             status = statuses.get(lead_id)
             if status is not None:
                 lead.statuses = status
-            snap[lead_id] = (frozenset(lead.lists), dict(lead.statuses))
+            if self.tracking:
+                snap[lead_id] = (frozenset(lead.lists), dict(lead.statuses))
         if admit is not None:
             # Typed by the schema once per run: a lead this run has written back is typed
             # already, and may hold a null a flow set on purpose. One that typing changed
@@ -580,13 +578,6 @@ class SQLiteStore:
                 "SELECT max(id) FROM leads WHERE id > ? AND id <= ?", (after, last)
             ).fetchone()
         return None if row[0] is None else int(row[0])
-
-    def forget(self, leads: Iterable[Lead]) -> None:
-        """Drop the change-tracking snapshots of leads that will not be saved."""
-        for lead in leads:
-            self._snap.pop(lead.id, None)
-            self._rows.pop(lead.id, None)
-            self._forced.discard(lead.id)
 
     def take_forced(self) -> set[int]:
         """The loaded leads that typing by the schema changed (see :meth:`leads`), forgotten."""
@@ -980,7 +971,7 @@ class SQLiteStore:
     ) -> list[QueueEntry]:
         """Queued entries by (time, seq) after ``after`` (time text, seq) with a seq up to
         ``last_seq`` and a lead of partition ``part`` (index, count; see
-        :func:`lead_partition`), up to ``until``: a partitioned run's worker reads its share
+        :func:`partition_of`), up to ``until``: a partitioned run's worker reads its share
         of the queue with this (only on a connection from :meth:`open_reader`)."""
         time, seq = after
         # Two index seeks (the rest of ``after``'s time, then later times): a row-value
@@ -1198,6 +1189,7 @@ def load_leads(path: Path, symbols: Any = None) -> Iterator[Lead]:
     back: a REPL session's changes stay in the session.
     """
     store = SQLiteStore.open(path)
+    store.tracking = False
     try:
         last = store.max_lead_id()
         after = 0
@@ -1205,7 +1197,6 @@ def load_leads(path: Path, symbols: Any = None) -> Iterator[Lead]:
             page = store.leads_page(after, last, 1000)
             if not page:
                 return
-            store.forget(page)
             yield from page
             after = page[-1].id
     finally:
