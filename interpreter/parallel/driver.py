@@ -35,7 +35,6 @@ from camp.parallel.partition import (
     merge_summaries,
     merged_rows,
     run_job,
-    serial_streams,
 )
 from camp.parallel.parts import (
     Inputs,
@@ -51,7 +50,7 @@ from camp.parallel.parts import (
     write_parts,
 )
 from camp.runtime.leadio import IdSet, Typer
-from camp.runtime.run import RunOptions, RunSummary, output_columns
+from camp.runtime.run import RunOptions, RunSummary, output_columns, resolve_campaign, streams
 
 Result = Part | Failure
 Progress = Callable[[str], None]
@@ -287,7 +286,8 @@ def _write_out(setup: _Setup, parts: list[Part], spec: OutSpec, staging: Staging
     columns = output_columns(setup.symbols, opts)
     types = Typer(setup.symbols).types
     events = parts[0].events if parts else 0
-    streaming = serial_streams(setup.symbols, opts, events)
+    target = resolve_campaign(setup.symbols, opts.campaign) if opts.campaign else None
+    streaming = streams(setup.symbols, opts, target, bool(events))
     if not setup.hashed:
         pieces = [piece for p in parts for piece in p.out]
         return assemble(spec, staging, pieces, streaming, columns, types)

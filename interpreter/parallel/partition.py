@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from camp.checker.loader import InputError
-from camp.checker.symbols import Kind, Symbols
+from camp.checker.symbols import Symbols
 from camp.diagnostics import Diagnostic
 from camp.parallel import partition_of
 from camp.parallel.parts import (
@@ -53,9 +53,6 @@ from camp.runtime.run import (
     RunOptions,
     RunSummary,
     execute,
-    has_wait,
-    resolve_campaign,
-    schedule_times,
 )
 from camp.types import Value
 
@@ -424,26 +421,6 @@ def _concatenate(files: Sequence[str], out: str) -> None:
 
 
 # ---- the merge -----------------------------------------------------------------------------
-
-
-def serial_streams(symbols: Symbols, opts: RunOptions, events: int) -> bool:
-    """Whether the serial run would stream (its --out header then differs): the same test
-    as :func:`camp.runtime.run.execute`'s."""
-    target = resolve_campaign(symbols, opts.campaign) if opts.campaign else None
-    scheduled = any(
-        True
-        for c in symbols.campaigns.values()
-        if c.kind is Kind.BATCH and c.schedules and c is not target
-        for _ in schedule_times(c, opts.start, opts.until)
-    )
-    return (
-        target is not None
-        and opts.out is not None
-        and not events
-        and not scheduled
-        and not has_wait(symbols)
-        and not any(c.kind is Kind.TRIGGER for c in symbols.campaigns.values())
-    )
 
 
 def _rows(part: Part) -> Iterator[tuple[LeadKey, int, dict[str, Value]]]:

@@ -194,17 +194,7 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     summary.engine = choose_engine(interp, opts)
     columns = output_columns(symbols, opts)
     try:
-        streaming = (
-            target is not None
-            and opts.out is not None
-            and not events
-            and not scheduled
-            and not has_wait(symbols)
-            and not opts.keep_activities
-            # a trigger could fire from a lead's changes: keep the all-leads-first order
-            and not any(c.kind is Kind.TRIGGER for c in symbols.campaigns.values())
-        )
-        if streaming:
+        if streams(symbols, opts, target, bool(events)):
             assert target is not None and opts.out is not None
             _run_streaming(interp, target, opts, summary, columns)
         else:
@@ -223,6 +213,22 @@ def execute(symbols: Symbols, opts: RunOptions) -> RunSummary:
     summary.activity_log = log.items
     summary.end = interp.now.isoformat(timespec="seconds")
     return summary
+
+
+def streams(symbols: Symbols, opts: RunOptions, target: CampaignInfo | None, events: bool) -> bool:
+    """Whether the run streams: runs ``--campaign``'s flow lead by lead, writing each to
+    --out as it ends (its --out header is then the first lead's). Not with events, waits,
+    kept activities or triggers; nor with scheduled batch runs, which ``--campaign``
+    leaves out."""
+    return (
+        target is not None
+        and opts.out is not None
+        and not events
+        and not has_wait(symbols)
+        and not opts.keep_activities
+        # a trigger could fire from a lead's changes: keep the all-leads-first order
+        and not any(c.kind is Kind.TRIGGER for c in symbols.campaigns.values())
+    )
 
 
 def check_window(events: list[Any], start: _dt.datetime, until: _dt.datetime | None) -> None:

@@ -210,6 +210,40 @@ def test_errors_are_listed_as_they_came(tmp_path: Path, monkeypatch: pytest.Monk
     assert_same(serial, other)
 
 
+SCHEDULED_BESIDE = """\
+campaign Main <
+  set score = 1;
+>
+
+campaign Nightly <
+  schedule at "2026-12-01T02:00:00";
+  set nightly = true;
+>
+"""
+
+
+def test_campaign_beside_a_scheduled_batch_streams_as_serially(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dask_address: str
+) -> None:
+    # --campaign leaves the other campaign's schedule out, so the serial run streams and
+    # its --out header is the first lead's: the later leads' "extra" field is not a column.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.camp").write_text(SCHEDULED_BESIDE, encoding="utf-8")
+    rows = [{"id": i, "email": f"l{i}@example.com", **({"extra": "e"} if i > 60 else {})}
+            for i in range(1, 121)]  # fmt: skip
+    (tmp_path / "leads.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["p.camp", "--campaign", "Main", "--leads", "leads.jsonl"]
+    args += ["--start", "2026-12-01T00:00:00", "--until", "2026-12-02T00:00:00"]
+    results = {}
+    for mode, extra in (("serial", []), ("workers", ["--workers", "2"]), ("dask", ["--dask", dask_address])):  # fmt: skip
+        (tmp_path / mode).mkdir()
+        results[mode] = invoke(args, tmp_path / mode, "out.csv", extra)
+    assert results["serial"]["code"] == 0
+    assert results["serial"]["out"].startswith(b"id,score,nightly,email,unsubscribed\r\n")
+    assert_same(results["serial"], results["workers"])
+    assert_same(results["serial"], results["dask"])
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(c) for c in path.read_text().split()] if path.exists() else []
