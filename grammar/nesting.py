@@ -50,3 +50,26 @@ def too_deep(node: Any, limit: int = MAX_NESTING) -> Span | None:
             if value is not None and not isinstance(value, _LEAVES):
                 push((value, depth))
     return None
+
+
+def depth(node: Any) -> int:
+    """How many AST levels ``node`` nests (1 for a node without child nodes)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(node, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        obj, level = pop()
+        if isinstance(obj, tuple):
+            for item in obj:
+                if not isinstance(item, _LEAVES):
+                    push((item, level))
+            continue
+        if isinstance(obj, type) or not hasattr(obj, "__node_fields__"):
+            continue
+        level += 1
+        deepest = max(deepest, level)
+        for name in _child_slots(obj.__class__):
+            value = getattr(obj, name)
+            if value is not None and not isinstance(value, _LEAVES):
+                push((value, level))
+    return deepest

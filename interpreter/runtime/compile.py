@@ -38,10 +38,18 @@ from typing import Any
 from camp.checker.checker import walk_steps
 from camp.checker.symbols import CampaignInfo, Kind, ProgramInfo
 from camp.grammar import ast as A
+from camp.grammar import nesting
 from camp.runtime import values as V
-from camp.runtime.evaluator import _BINARY, Frame, Interpreter, StopFlow, token_chain
+from camp.runtime.evaluator import (
+    _BINARY,
+    LIMIT_CODES,
+    Frame,
+    Interpreter,
+    StopFlow,
+    token_chain,
+)
 from camp.runtime.values import CampaignError
-from camp.runtime.world import ActivityLog, Lead
+from camp.runtime.world import Lead
 from camp.stdlib.registry import FunctionError
 from camp.stdlib.text_functions import title_case
 from camp.types import Type, type_of
@@ -83,7 +91,6 @@ TEXT_FUNCTIONS: dict[str, str] = {
 }
 
 # Operators whose result is always true or false (never null, never another value).
-_TESTS = frozenset(A.BinOp) - A.ARITHMETIC - A.LOGICAL
 
 # Fast paths of ``X op constant`` when X has the constant's type: the code on X (``{x}``)
 # and the constant (``{k}``, its case-folded text ``{f}``, its decimal members ``{d}``).
@@ -123,8 +130,6 @@ _FAST_BOOLEAN: dict[A.BinOp, str] = {
 _FAST_TEXT_IN = {A.BinOp.IN: "{x}.casefold() in {f}", A.BinOp.NOT_IN: "{x}.casefold() not in {f}"}
 _FAST_NUMBER_IN = {A.BinOp.IN: "{x} in {d}", A.BinOp.NOT_IN: "{x} not in {d}"}
 
-_LIMIT_CODES = ("R203", "R204", "R205")
-
 
 class Unsupported(Exception):
     """A node the compiler has no rule for: the program runs on the tree-walker."""
@@ -149,32 +154,12 @@ def compile_program(interp: Interpreter) -> dict[str, CompiledCampaign] | None:
     return {name: namespace[fn] for name, fn in gen.entries.items()}
 
 
-def _nesting(node: Any) -> int:
-    """How many AST levels ``node`` nests (steps, blocks and expressions)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(node, 0)]
-    while stack:
-        obj, depth = stack.pop()
-        if isinstance(obj, tuple):
-            stack.extend((item, depth) for item in obj)
-            continue
-        fields = getattr(type(obj), "__node_fields__", None)
-        if fields is None or isinstance(obj, type):
-            continue
-        depth += 1
-        deepest = max(deepest, depth)
-        for name in fields:
-            if name != "span" and not name.endswith(("_span", "_spans")):
-                stack.append((getattr(obj, name), depth))
-    return deepest
-
-
 def _tree_walker_frames(interp: Interpreter) -> int:
     """An upper bound of the Python frames the tree-walker needs for the deepest call
     chain: at most 3 per AST level (run_block, a step method, retry_from / eval,
     condition ...) in each campaign of the chain."""
     campaigns = interp.symbols.campaigns
-    own = {name: 3 * _nesting(c.steps) + 3 for name, c in campaigns.items()}
+    own = {name: 3 * nesting.depth(c.steps) + 3 for name, c in campaigns.items()}
     total: dict[str, int] = {}
 
     def chain(name: str, seen: frozenset[str]) -> int:
@@ -316,7 +301,7 @@ def _constant(e: A.Expr) -> tuple[bool, Any]:
 def _always_bool(e: A.Expr) -> bool:
     """Whether ``e`` is always true or false (so a condition need not check it)."""
     if isinstance(e, A.Binary):
-        return e.op in _TESTS or e.op in A.LOGICAL
+        return e.op not in A.ARITHMETIC
     if isinstance(e, A.Literal):
         return isinstance(e.value, bool)
     return isinstance(e, (A.Not, A.IsEmpty, A.Between, A.InPast, A.Membership))
@@ -328,9 +313,9 @@ class _Generator:
         self.symbols = interp.symbols
         self.namespace: dict[str, Any] = _runtime_helpers(interp)
         log = interp.log
-        # A log of ActivityLog's own kind that only counts takes tally increments;
-        # any other (records wanted, or a subclass) gets every activity through add().
-        self.record = not (log.counting_only and type(log).add is ActivityLog.add)
+        # A log that only counts takes tally increments; any other gets every activity
+        # through add().
+        self.record = not log.counting_only
         self.entries: dict[str, str] = {}  # campaign name -> its (frame, lead) function
         self.consts: dict[int, str] = {}  # id(object) -> name in the namespace
         self.keep: list[Any] = []  # keeps the constants' ids unique
@@ -624,7 +609,7 @@ class _Generator:
         self.activity(d + 2, "Retry Attempt", f"attempt={attempt}, succeeded=False")
         self.emit(d + 2, "raise")
         self.emit(d + 1, "except CampaignError as err:")
-        self.emit(d + 2, f"if err.code in {_LIMIT_CODES!r}:")
+        self.emit(d + 2, f"if err.code in {LIMIT_CODES!r}:")
         self.emit(d + 3, "raise")
         self.emit(d + 2, f"{last}, {ok} = err, False")
         self.emit(d + 1, "else:")

@@ -47,6 +47,10 @@ class RetryState:
 Continuation = Union[tuple[tuple[A.Step, ...], int], RetryState]
 
 
+# The run-time limits (call depth, cascade, steps): a retry does not retry them.
+LIMIT_CODES = ("R203", "R204", "R205")
+
+
 class Suspend(Exception):
     """``wait``: the flow resumes at ``until`` with the rest of its blocks."""
 
@@ -678,7 +682,7 @@ class Interpreter:
                 self.activity(lead, frame, "Retry Attempt", attempt=attempt, succeeded=False)
                 raise
             except CampaignError as err:
-                if err.code in ("R203", "R204", "R205"):
+                if err.code in LIMIT_CODES:
                     raise  # limits are not retried
                 last, ok = err, False
             else:

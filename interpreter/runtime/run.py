@@ -386,6 +386,11 @@ def _run_streaming(
         summary.leads = 0
     else:
         _write_leads(opts, processed(), columns, Typer(interp.symbols).types)
+    _take_stats(summary, scheduler)
+
+
+def _take_stats(summary: RunSummary, scheduler: Scheduler) -> None:
+    """The flows and errors a run's scheduler counted, into its summary."""
     summary.flows = scheduler.stats.flows
     summary.errors = scheduler.stats.errors
     summary.error_times = [t.isoformat() for t in scheduler.stats.error_times]
@@ -460,9 +465,7 @@ def _run_world(
             scheduler.raise_event(who, kinds[ev.type], ev.name.casefold(), time=ev.time)
     scheduler.run(opts.until)
     summary.leads = len(leads)
-    summary.flows = scheduler.stats.flows
-    summary.errors = scheduler.stats.errors
-    summary.error_times = [t.isoformat() for t in scheduler.stats.error_times]
+    _take_stats(summary, scheduler)
     summary.steps = sum(lead.steps for lead in leads.values())
     summary.waiting = [
         {

@@ -77,11 +77,13 @@ class ActivityLog:
         self.stream = stream
         self.keep = keep
         self.sinks: list[ActivitySink] = list(sinks or ())
-        self.counting_only = stream is None and not keep and not self.sinks
+        # Nothing wants the records (and add() is this class's own): only count them.
+        self.counting_only = (
+            stream is None and not keep and not self.sinks and type(self).add is ActivityLog.add
+        )
         self.items: list[dict[str, Any]] = []
         self.tally: list[int] = []  # activities by type, at the type's slot; not yet in _total
-        self._slots: dict[str, int] = {}
-        self._types: list[str] = []
+        self._slots: dict[str, int] = {}  # type -> its index in tally, in order
         self._total = 0
         self._by_type: Counter[str] = Counter()
         self.emails: Counter[str] = Counter()
@@ -92,15 +94,14 @@ class ActivityLog:
         """The index in ``tally`` counting activities of ``type_``."""
         index = self._slots.get(type_)
         if index is None:
-            index = self._slots[type_] = len(self._types)
-            self._types.append(type_)
+            index = self._slots[type_] = len(self._slots)
             self.tally.append(0)
         return index
 
     def _settle(self) -> None:
         tally = self.tally
         if any(tally):
-            for type_, n in zip(self._types, tally, strict=True):
+            for type_, n in zip(self._slots, tally, strict=True):
                 if n:
                     self._by_type[type_] += n
                     self._total += n
@@ -110,11 +111,6 @@ class ActivityLog:
     def total(self) -> int:
         self._settle()
         return self._total
-
-    @total.setter
-    def total(self, value: int) -> None:
-        self._settle()
-        self._total = value
 
     @property
     def by_type(self) -> Counter[str]:
@@ -148,7 +144,3 @@ class ActivityLog:
                 record[key] = to_json(record[key])
             self.items.append(record)
         return record
-
-    def count(self, type_: str) -> None:
-        """An activity of ``type_`` (not Send Email) when only counts are wanted."""
-        self.tally[self.slot(type_)] += 1

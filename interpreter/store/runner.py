@@ -101,7 +101,6 @@ class RowLog(ActivityLog):
 
     def __init__(self, run_id: int | None) -> None:
         super().__init__(None, keep=False)
-        self.counting_only = False  # every activity is a row (the compiled engine asks)
         self.run_id = run_id
         self.rows: list[ActivityRow] = []
         self.list_names: dict[str, str] = {}
