@@ -44,6 +44,7 @@ from camp.checker.loader import InputError, display_path
 from camp.checker.symbols import Symbols
 from camp.parallel import is_folder
 from camp.runtime.leadio import (
+    CsvRecord,
     Event,
     IdSet,
     RawLead,
@@ -51,9 +52,11 @@ from camp.runtime.leadio import (
     Typer,
     _cell,
     _csv_records,
+    _decoded_lines,
     _scan_csv,
     _scan_json,
     _scan_jsonl,
+    csv_leads,
     event_from_object,
     read_events,
     row_lead_id,
@@ -230,7 +233,7 @@ def _csv_data_start(path: str) -> tuple[int, int]:
     """The byte offset and line number where a CSV file's first row after the header starts."""
     with open(path, "rb") as f:
         state = _Offset(0)
-        reader = csv.reader(_lines(f, state, 1, {}))
+        reader = csv.reader(_decoded_lines(_counted(f, state), {}))
         with suppress(csv.Error):  # scan_rows has refused such a header already
             next(reader, None)
         return state.offset, reader.line_num + 1
@@ -305,20 +308,11 @@ class _Offset:
         self.offset = offset
 
 
-def _lines(handle: IO[bytes], state: _Offset, first: int, bad: dict[int, str]) -> Iterator[str]:
-    """A file's lines as text from where ``handle`` stands, counting the bytes read in
-    ``state`` and lines from ``first``; a line that is not UTF-8 is noted in ``bad``
-    (leadio's CSV reading does the same from the file's start)."""
-    number = first - 1
+def _counted(handle: IO[bytes], state: _Offset) -> Iterator[bytes]:
+    """A file's lines from where ``handle`` stands, counting the bytes read in ``state``."""
     for line in handle:
-        number += 1
         state.offset += len(line)
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as e:
-            bad[number] = f"not valid UTF-8 text (byte {e.start + 1} of the line)"
-            text = line.decode("utf-8", errors="replace")
-        yield text
+        yield line
 
 
 class _SpanReader:
@@ -386,22 +380,27 @@ class _Whole:
     aligned = True
 
 
+def _csv_piece(src: Source, piece: Piece, width: int) -> tuple[Iterator[CsvRecord], _SpanReader]:
+    """A CSV piece's records (leadio's, line numbers continuing the file's) and its span."""
+    handle = open(src.path, "rb")  # noqa: SIM115 - closed by the records' reader
+    handle.seek(piece.start)
+    state = _Offset(piece.start)
+    bad: dict[int, str] = {}
+    span = _SpanReader(
+        csv.reader(_decoded_lines(_counted(handle, state), bad, piece.line), strict=True),
+        state,
+        piece.line - 1,
+        piece.end,
+    )
+    return _csv_records(handle, span, width, bad), span
+
+
 def source_rows(src: Source, piece: Piece, columns: Sequence[str]) -> tuple[Iterator[Row], Span]:
     """A piece's rows as leadio's scan gives them (the same ``where`` and messages), and
     an object whose ``aligned`` says, once the rows are read, whether a CSV piece ended
     exactly where the next piece begins."""
     if src.format == "csv":
-        handle = open(src.path, "rb")  # noqa: SIM115 - closed by the scan
-        handle.seek(piece.start)
-        state = _Offset(piece.start)
-        bad: dict[int, str] = {}
-        span = _SpanReader(
-            csv.reader(_lines(handle, state, piece.line, bad), strict=True),
-            state,
-            piece.line - 1,
-            piece.end,
-        )
-        records = _csv_records(handle, span, len(columns), bad)
+        records, span = _csv_piece(src, piece, len(columns))
         return _scan_csv(records, list(columns), src.name), span
     if src.format == "jsonl":
         reader = io.BufferedReader(_Range(src.path, piece.start, piece.end), 1 << 16)
@@ -517,55 +516,59 @@ class LeadReader:
         self.counts: list[int] = []
         self.aligned: list[bool] = []
         self.failed: int | None = None
-        self.started = False
         self.finished = False
 
     def read(self, symbols: Symbols) -> Iterator[RawLead]:
         typer = Typer(symbols)
         seen = IdSet()
-        owns = self.owns
-        n = 0
+        columns = self.inputs.columns
+        n = 0  # the input's rows before this piece
         read = 0
-        self.started = True
-        convert: Callable[[list[str]], dict[str, Value]] | None = None
         for piece in self.pieces:
             if piece.row >= 0:
                 n = piece.row
             src = self.inputs.leads[piece.source]
-            text = src.format == "csv"
-            if text and convert is None:  # leadio's generated row reader, as serially
-                convert = typer.row_converter(list(self.inputs.columns))
-            fixes = _temporal_columns(src, typer) if src.format == "parquet" else {}
-            rows, span = source_rows(src, piece, self.inputs.columns)
+            leads: Iterator[tuple[int, dict[str, Value]]]
+            span: Span
+            if src.format == "csv":  # leadio's CSV reading, as serially
+                records, span = _csv_piece(src, piece, len(columns))
+                leads = csv_leads(records, list(columns), src.name, typer, seen, n, self.owns)
+            else:
+                rows, span = source_rows(src, piece, columns)
+                leads = self._typed(rows, src, typer, seen, n)
             self.bounds.append(read)
             count = 0
-            for row in rows:
-                n += 1
-                count += 1
-                try:
-                    lead_id = row_lead_id(row, n, seen)
-                    assert row.data is not None
-                    if owns is not None and not owns(lead_id):
-                        fields: dict[str, Value] = {}
-                    elif text and convert is not None:
-                        try:
-                            fields = convert(row.raw)
-                        except Exception:  # leadio's generic path has the last word
-                            fields = typer.lead_fields(row.data, row.where, text)
-                    else:
-                        fields = typer.lead_fields(row.data, row.where, text)
-                        for name, fix in fixes.items():
-                            if row.raw.get(name) is not None:
-                                fields[name] = fix(row.raw[name])
-                except InputError:
-                    self.failed = n
-                    raise
-                self._keep(lead_id)
-                read += 1
-                yield RawLead(lead_id, fields)
+            try:
+                for lead_id, fields in leads:
+                    count += 1
+                    self._keep(lead_id)
+                    read += 1
+                    yield RawLead(lead_id, fields)
+            except InputError:
+                self.failed = n + count + 1
+                raise
+            n += count
             self.counts.append(count)
             self.aligned.append(bool(span.aligned))
         self.finished = True
+
+    def _typed(
+        self, rows: Iterator[Row], src: Source, typer: Typer, seen: IdSet, before: int
+    ) -> Iterator[tuple[int, dict[str, Value]]]:
+        """JSON-like rows (JSON, JSONL, Parquet) as leadio types them."""
+        fixes = _temporal_columns(src, typer) if src.format == "parquet" else {}
+        owns = self.owns
+        for n, row in enumerate(rows, start=before + 1):
+            lead_id = row_lead_id(row, n, seen)
+            assert row.data is not None
+            if owns is not None and not owns(lead_id):
+                yield lead_id, {}
+                continue
+            fields = typer.lead_fields(row.data, row.where, False)
+            for name, fix in fixes.items():
+                if row.raw.get(name) is not None:
+                    fields[name] = fix(row.raw[name])
+            yield lead_id, fields
 
     def _keep(self, lead_id: int) -> None:
         ids = self.ids

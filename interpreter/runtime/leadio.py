@@ -11,7 +11,7 @@ import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -59,6 +59,7 @@ class Typer:
             if f.default is not None and not f.implicit
         }
         self._readers: dict[tuple[str, bool], Callable[[Any, str], Value]] = {}
+        self._converters: dict[tuple[str, ...], Callable[[list[str]], dict[str, Value]]] = {}
 
     @classmethod
     def by_look(cls) -> Typer:
@@ -69,6 +70,7 @@ class Typer:
             f.name: f.default for f in BUILTIN_FIELDS if f.default is not None and not f.implicit
         }
         typer._readers = {}
+        typer._converters = {}
         return typer
 
     def column_reader(self, name: str, text: bool) -> Callable[[Any, str], Value]:
@@ -152,6 +154,13 @@ class Typer:
         return _datetime_text(str(raw))
 
     def row_converter(self, header: list[str]) -> Callable[[list[str]], dict[str, Value]]:
+        key = tuple(header)
+        convert = self._converters.get(key)
+        if convert is None:
+            convert = self._converters[key] = self._row_converter(header)
+        return convert
+
+    def _row_converter(self, header: list[str]) -> Callable[[list[str]], dict[str, Value]]:
         """One function for CSV rows under ``header`` (text cells, ``id`` left out) giving
         what :meth:`lead_fields` gives, generated once per file: each column's conversion
         chosen from the schema, the defaults folded in. It may raise on any cell it does
@@ -297,7 +306,8 @@ def iter_leads(path: Path, symbols: Symbols) -> Iterator[tuple[int, dict[str, Va
     seen = IdSet()
     fmt, name, handle = _open_lead_file(path)
     if fmt == "csv":
-        yield from _iter_csv_leads(handle, name, typer, seen)
+        header, records = _open_csv(handle, name)
+        yield from csv_leads(records, header, name, typer, seen)
         return
     for n, row in enumerate(_json_rows(fmt, name, handle), start=1):
         lead_id = row_lead_id(row, n, seen)
@@ -317,15 +327,22 @@ def row_lead_id(row: Row, n: int, seen: IdSet) -> int:
     return lead_id
 
 
-def _iter_csv_leads(
-    handle: IO[bytes], name: str, typer: Typer, seen: IdSet
+def csv_leads(
+    records: Iterable[CsvRecord],
+    header: list[str],
+    name: str,
+    typer: Typer,
+    seen: IdSet,
+    rows_before: int = 0,
+    owns: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[int, dict[str, Value]]]:
     """CSV leads through one generated row reader (:meth:`Typer.row_converter`); a row it
-    does not take as is goes through :meth:`Typer.lead_fields`, which has the last word."""
-    header, records = _open_csv(handle, name)
+    does not take as is goes through :meth:`Typer.lead_fields`, which has the last word.
+    A row without an id is lead ``rows_before`` + its number. With ``owns`` (a hash
+    partition), the leads it does not accept are checked but not typed (no fields)."""
     convert = typer.row_converter(header)
     id_column = header.index("id") if "id" in header else None
-    for n, (line, cells, error) in enumerate(records, start=1):
+    for n, (line, cells, error) in enumerate(records, start=rows_before + 1):
         if error is not None:
             raise InputError(f"{name}:{line}: {error}")
         raw_id = cells[id_column] if id_column is not None else ""
@@ -336,6 +353,9 @@ def _iter_csv_leads(
         if lead_id in seen:
             raise InputError(f"{name}:{line}: duplicate lead id {lead_id}")
         seen.add(lead_id)
+        if owns is not None and not owns(lead_id):
+            yield lead_id, {}
+            continue
         try:
             fields = convert(cells)
         except Exception:  # the generic path below decides
@@ -691,8 +711,9 @@ def _csv_reason(e: csv.Error) -> str:
     return text
 
 
-def _decoded_lines(handle: IO[bytes], bad: dict[int, str]) -> Iterator[str]:
-    for number, line in enumerate(handle, start=1):
+def _decoded_lines(lines: Iterable[bytes], bad: dict[int, str], first: int = 1) -> Iterator[str]:
+    """Lines as text, numbered from ``first``; one that is not UTF-8 is noted in ``bad``."""
+    for number, line in enumerate(lines, start=first):
         try:
             yield line.decode("utf-8")
         except UnicodeDecodeError as e:
