@@ -12,6 +12,7 @@ every partition succeeded: a failed or interrupted run leaves nothing behind.
 from __future__ import annotations
 
 import bisect
+import itertools
 import multiprocessing as mp
 import os
 import signal
@@ -220,11 +221,12 @@ def _parts(setup: _Setup, results: dict[int, Result], jobs: Sequence[Job]) -> li
         if failures:
             raise InputError(min(failures, key=lambda f: (f.rank, f.index)).message)
         return [r for _, r in sorted(results.items()) if isinstance(r, Part)]
-    earlier: list[Sequence[int]] = []
+    earlier: list[Sequence[int]] = []  # the earlier partitions' ids not yet in ``seen``
+    seen = IdSet()
     top = -1
     for k, job in enumerate(jobs):
         r = results[k]
-        dup = _duplicate(r.ids, earlier, top)
+        dup = _duplicate(r.ids, earlier, seen, top)
         if isinstance(r, Failure) and r.phase != 1:
             raise InputError(r.message)
         if dup is not None:
@@ -239,15 +241,18 @@ def _parts(setup: _Setup, results: dict[int, Result], jobs: Sequence[Job]) -> li
     return [r for _, r in sorted(results.items()) if isinstance(r, Part)]
 
 
-def _duplicate(ids: Sequence[int], earlier: list[Sequence[int]], top: int) -> int | None:
+def _duplicate(
+    ids: Sequence[int], earlier: list[Sequence[int]], seen: IdSet, top: int
+) -> int | None:
     """The index of the first id that an earlier partition also read (a serial run's
-    duplicate-id error), if any; ids in ascending ranges are cleared without a lookup."""
+    duplicate-id error), if any; ids in ascending ranges are cleared without a lookup.
+    The earlier ids go into ``seen`` when first needed, each once."""
     if not ids or top < 0 or min(ids) > top:
         return None
-    seen = IdSet()
     for block in earlier:
         for lead_id in block:
             seen.add(lead_id)
+    earlier.clear()
     return next((n for n, lead_id in enumerate(ids) if lead_id in seen), None)
 
 
@@ -293,9 +298,7 @@ def _write_out(setup: _Setup, parts: list[Part], spec: OutSpec, staging: Staging
         return assemble(spec, staging, pieces, streaming, columns, types)
     if not streaming:
         columns = merge_rows_columns(parts, columns)
-    cumulative: list[int] = []
-    for n in parts[0].source_rows if parts else []:
-        cumulative.append((cumulative[-1] if cumulative else 0) + n)
+    cumulative = list(itertools.accumulate(parts[0].source_rows)) if parts else []
     current = [0]
 
     def leads() -> Iterator[tuple[int, dict[str, Any]]]:
@@ -331,6 +334,10 @@ class Runner:
 
     def run(self, jobs: list[Job], hashed: bool) -> dict[int, Result]:
         raise NotImplementedError
+
+
+def _progress_line(leads: int, finished: int, count: int) -> str:
+    return f"{leads:,} leads run ({finished}/{count} partitions done)"
 
 
 def _failed(k: int, count: int, why: str) -> PartitionError:
@@ -418,9 +425,7 @@ class LocalRunner(Runner):
                         done[k] = value.summary.leads
                 if self.progress is not None and done:
                     finished = sum(1 for r in results.values() if isinstance(r, Part))
-                    self.progress(
-                        f"{sum(done.values()):,} leads run ({finished}/{count} partitions done)"
-                    )
+                    self.progress(_progress_line(sum(done.values()), finished, count))
             over, stop = decided(results, count, hashed)
             for k in stop & set(pending):
                 proc, _ = pending.pop(k)
@@ -462,11 +467,6 @@ def dask_client(address: str, workers: int | None) -> Iterator[Any]:
         yield client
 
 
-def _dask_task(job: Job) -> Result:
-    """A Dask task: bad input comes back as a Failure (exit 2), anything else raises."""
-    return run_job(job)
-
-
 class DaskRunner(Runner):
     """The partitions as tasks on a Dask cluster; the cluster's workers must see the
     run's files at the same paths (a shared file system, or ``--dask local``)."""
@@ -481,8 +481,9 @@ class DaskRunner(Runner):
         count = len(jobs)
         token = os.urandom(4).hex()
         futures = {
+            # A task's bad input comes back as a Failure (exit 2); anything else raises.
             self.client.submit(
-                _dask_task, job, key=f"camp-partition-{job.index}-{token}", pure=False
+                run_job, job, key=f"camp-partition-{job.index}-{token}", pure=False
             ): job.index
             for job in jobs
         }
@@ -498,10 +499,8 @@ class DaskRunner(Runner):
                     raise _failed(k, count, f"{type(e).__name__}: {e}") from None
                 if self.progress is not None:
                     parts = [r for r in results.values() if isinstance(r, Part)]
-                    self.progress(
-                        f"{sum(p.summary.leads for p in parts):,} leads run "
-                        f"({len(parts)}/{count} partitions done)"
-                    )
+                    leads = sum(p.summary.leads for p in parts)
+                    self.progress(_progress_line(leads, len(parts), count))
                 over, stop = decided(results, count, hashed)
                 for f, j in futures.items():
                     if j in stop:

@@ -44,8 +44,8 @@ from camp.parallel.parts import (
     PartIO,
     Piece,
     Staging,
+    concatenate,
     copy_bytes,
-    copy_range,
     whole,
 )
 from camp.runtime.evaluator import Limits
@@ -134,7 +134,7 @@ class _Selector:
         return partition_of(lead_id, self.count) == self.index
 
     def __call__(self, lead_id: int, row: int) -> bool:
-        mine = partition_of(lead_id, self.count) == self.index
+        mine = self.owns(lead_id)
         if row:
             self.top = max(self.top, lead_id)
             if mine:
@@ -203,7 +203,7 @@ def run_job(
         part.counts, part.aligned = reader.counts, reader.aligned
         _order_by_range(part, reader.ids or ())
     else:
-        _hash_results(job, part, selector, io, staging)
+        _hash_results(job, part, selector, io, staging, token)
     summary.leads_after = {}
     return part
 
@@ -237,16 +237,19 @@ def _in_directory(cwd: str) -> Iterator[None]:
             os.chdir(before)
 
 
+def _named_leads(summary: RunSummary) -> set[int]:
+    """The leads a summary names (errors, flows still waiting): their serial order matters."""
+    return {_lead_number(d) for d in summary.errors} | {w["lead"] for w in summary.waiting}
+
+
 def _order_by_range(part: Part, ids: Sequence[int]) -> None:
-    named = {_lead_number(d) for d in part.summary.errors} | {
-        w["lead"] for w in part.summary.waiting
-    }
+    named = _named_leads(part.summary)
     if named:
         part.order = {i: (0, part.index, n) for n, i in enumerate(ids) if i in named}
 
 
 def _hash_results(
-    job: Job, part: Part, selector: _Selector, io: PartIO, staging: Staging | None
+    job: Job, part: Part, selector: _Selector, io: PartIO, staging: Staging | None, token: str
 ) -> None:
     """A hash partition's leads in the serial order (file rows, then created leads)."""
     from camp.runtime.leadio import _cell
@@ -278,10 +281,10 @@ def _hash_results(
                 seen.setdefault(name, (key, n))
     part.events = len(events)
     part.source_rows = io.reader.counts
-    named = {_lead_number(d) for d in summary.errors} | {w["lead"] for w in summary.waiting}
+    named = _named_leads(summary)
     part.order = {i: key for key, i, _ in rows if i in named}
     if staging is not None:
-        part.rows_file = staging.path(f"rows-{job.index}-{os.urandom(4).hex()}.pickle")
+        part.rows_file = staging.path(f"rows-{job.index}-{token}.pickle")
         with open(part.rows_file, "wb") as f:
             for start in range(0, len(rows), _ROWS):
                 pickle.dump(rows[start : start + _ROWS], f, pickle.HIGHEST_PROTOCOL)
@@ -382,16 +385,10 @@ def merge_activities(parts: Sequence[Part], out: str) -> None:
         Path(out).write_bytes(b"")
         return
     if all(a.blocks[-1][0] < b.blocks[0][0] for a, b in itertools.pairwise(logs)):
-        _concatenate([str(p.activities) for p in logs], out)
+        concatenate([(str(p.activities), 0) for p in logs], out)
         return
     keys = [[key for key, _ in p.blocks] for p in logs]
-    ends: list[list[int]] = []
-    for p in logs:
-        offsets, total = [], 0
-        for _, size in p.blocks:
-            total += size
-            offsets.append(total)
-        ends.append(offsets)
+    ends = [list(itertools.accumulate(size for _, size in p.blocks)) for p in logs]
     handles = [open(str(p.activities), "rb") for p in logs]  # noqa: SIM115 - closed below
     try:
         with open(out, "wb") as sink:
@@ -410,14 +407,6 @@ def merge_activities(parts: Sequence[Part], out: str) -> None:
     finally:
         for h in handles:
             h.close()
-
-
-def _concatenate(files: Sequence[str], out: str) -> None:
-    os.replace(files[0], out)
-    with open(out, "ab") as sink:
-        for name in files[1:]:
-            with open(name, "rb") as src:
-                copy_range(src, sink, 0, os.fstat(src.fileno()).st_size)
 
 
 # ---- the merge -----------------------------------------------------------------------------

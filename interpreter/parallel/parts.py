@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -147,6 +146,17 @@ def _files(folder: Path, what: str, formats: dict[str, str]) -> list[tuple[Path,
     return found
 
 
+def _lead_format(path: Path) -> str:
+    """A lead file's format by its suffix (leadio's formats and Parquet)."""
+    fmt = LEAD_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"{display_path(path)}: unknown file type '{path.suffix}': use .csv, .json, "
+            ".jsonl or .parquet"
+        )
+    return fmt
+
+
 def _source(path: Path, fmt: str, what: str) -> Source:
     name = display_path(path)
     if path.is_dir():
@@ -166,16 +176,7 @@ def read_inputs(leads: Path | None, events: Path | None) -> Inputs:
     lead_sources: list[Source] = []
     folder = leads is not None and is_folder(leads)
     if leads is not None:
-        if folder:
-            listed = _files(leads, "lead", LEAD_FORMATS)
-        else:
-            fmt = LEAD_FORMATS.get(leads.suffix.lower())
-            if fmt is None:
-                raise InputError(
-                    f"{display_path(leads)}: unknown file type '{leads.suffix}': use .csv, "
-                    ".json, .jsonl or .parquet"
-                )
-            listed = [(leads, fmt)]
+        listed = _files(leads, "lead", LEAD_FORMATS) if folder else [(leads, _lead_format(leads))]
         lead_sources = [_source(p, fmt, "a lead file") for p, fmt in listed]
     columns: tuple[str, ...] = ()
     if lead_sources and lead_sources[0].format == "csv":
@@ -189,7 +190,7 @@ def read_inputs(leads: Path | None, events: Path | None) -> Inputs:
             listed = _files(events, "event", EVENT_FORMATS)
             event_sources = tuple(_source(p, f, what) for p, f in listed)
         else:
-            fmt = "parquet" if events.suffix.lower() == ".parquet" else "jsonl"
+            fmt = EVENT_FORMATS.get(events.suffix.lower(), "jsonl")  # leadio's own messages
             event_sources = (_source(events, fmt, what),)
     return Inputs(tuple(lead_sources), folder, columns, event_sources)
 
@@ -602,7 +603,7 @@ def read_all_events(inputs: Inputs) -> list[Event]:
         if src.format == "parquet":
             events += _parquet_events(src)
         else:
-            events += _named(src, partial(read_events, Path(src.path)))
+            events += read_events(Path(src.path), src.name)  # named as the submitter shows it
     return events
 
 
@@ -633,19 +634,6 @@ def _parquet_events(src: Source) -> list[Event]:
     if not events:
         raise InputError(f"{src.name}: the events file is empty (no rows)")
     return events
-
-
-def _named(src: Source, read: Callable[[], list[Event]]) -> list[Event]:
-    """Run a leadio read of ``src`` opened by its absolute path, naming it in an error as
-    the submitting process does (a Dask worker may run elsewhere)."""
-    try:
-        return read()
-    except InputError as e:
-        shown = display_path(Path(src.path))
-        text = str(e)
-        if text.startswith(shown) and shown != src.name:
-            text = src.name + text[len(shown) :]
-        raise InputError(text) from None
 
 
 # ---- planning partitions ------------------------------------------------------------------
@@ -852,11 +840,7 @@ def out_spec(out: Path, inputs: Inputs) -> OutSpec:
                 )
         fmt = inputs.format or "csv"
         return OutSpec(str(out.resolve()), name, fmt, True, max(len(inputs.leads), 1))
-    suffix = LEAD_FORMATS.get(out.suffix.lower())
-    if suffix is None:
-        raise InputError(
-            f"{name}: unknown file type '{out.suffix}': use .csv, .json, .jsonl or .parquet"
-        )
+    suffix = _lead_format(out)
     if suffix == "parquet":
         _pyarrow()
     if not out.resolve().parent.is_dir():
@@ -1007,12 +991,17 @@ def write_piece(
         return rows, layout, 0
     if fmt == "csv":
         layout, leads = _first_layout(leads, columns)
-        head = io.StringIO(newline="")
-        csv.writer(head).writerow(["id", *layout])
         rows = write_leads(Path(path), leads, columns, types)
-        return rows, layout, len(head.getvalue().encode("utf-8"))
+        return rows, layout, _csv_head_size(layout)
     rows = write_leads(Path(path), leads, columns, types)
     return rows, tuple(columns), 0
+
+
+def _csv_head_size(layout: Sequence[str]) -> int:
+    """The bytes of the CSV header leadio writes for these columns after ``id``."""
+    head = io.StringIO(newline="")
+    csv.writer(head).writerow(["id", *layout])
+    return len(head.getvalue().encode("utf-8"))
 
 
 def write_parts(
@@ -1132,15 +1121,19 @@ def join(fmt: str, pieces: Sequence[OutPiece], path: str) -> None:
     if fmt == "json":
         _join_json(pieces, path)
         return
-    os.replace(pieces[0].path, path)
-    rest = [p for p in pieces[1:] if p.rows]
-    if not rest:
+    concatenate([(pieces[0].path, 0), *((p.path, p.head) for p in pieces[1:] if p.rows)], path)
+
+
+def concatenate(files: Sequence[tuple[str, int]], out: str) -> None:
+    """Move the first file to ``out`` and append the others, each from its given offset
+    (past a CSV header), in the kernel where it can."""
+    os.replace(files[0][0], out)
+    if len(files) == 1:
         return
-    with open(path, "ab") as out:
-        for p in rest:
-            with open(p.path, "rb") as src:
-                size = os.fstat(src.fileno()).st_size
-                copy_range(src, out, p.head, size - p.head)
+    with open(out, "ab") as sink:
+        for name, skip in files[1:]:
+            with open(name, "rb") as src:
+                copy_range(src, sink, skip, os.fstat(src.fileno()).st_size - skip)
 
 
 def copy_range(src: IO[bytes], out: IO[bytes], offset: int, size: int) -> None:
@@ -1221,9 +1214,7 @@ def relayout(fmt: str, piece: OutPiece, layout: tuple[str, ...], types: dict[str
             writer.writerow(["id", *layout])
             for cells in reader:
                 writer.writerow([cells[i] if i >= 0 else "" for i in where])
-        head = io.StringIO(newline="")
-        csv.writer(head).writerow(["id", *layout])
-        piece.head = len(head.getvalue().encode("utf-8"))
+        piece.head = _csv_head_size(layout)
     elif fmt in ("jsonl", "json"):
         with (
             open(piece.path, encoding="utf-8") as src,

@@ -390,8 +390,9 @@ EVENT_KEYS = ("time", "type", "lead", "name")
 CREATED_KEYS = ("time", "type", "fields", "id")
 
 
-def read_events(path: Path) -> list[Event]:
-    name = display_path(path)
+def read_events(path: Path, name: str | None = None) -> list[Event]:
+    """The events of a JSONL file; ``name`` names it in messages (else its path as shown)."""
+    name = name or display_path(path)
     events: list[Event] = []
     if path.is_dir():
         raise InputError(f"{name}: is a directory, not an events file")
