@@ -7,6 +7,7 @@ interpreter work on these nodes only.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Union
@@ -781,3 +782,15 @@ class Module:
 
     file: str
     items: tuple[Decl, ...]
+
+
+def all_tests(modules: Sequence[Module]) -> list[TestDecl]:
+    """Every test of the loaded files, in file order (those in programs included)."""
+    tests: list[TestDecl] = []
+    for module in modules:
+        for item in module.items:
+            if isinstance(item, TestDecl):
+                tests.append(item)
+            elif isinstance(item, Program):
+                tests.extend(item.tests)
+    return tests

@@ -1056,14 +1056,11 @@ class Checker:
         self.warm_token_contexts()
         for info in self.campaigns.values():
             self.check_campaign(info)
-        if any(
-            isinstance(item, A.TestDecl) or (isinstance(item, A.Program) and item.tests)
-            for module in self.modules
-            for item in module.items
-        ):
+        tests = A.all_tests(self.modules)
+        if tests:
             from .testcheck import TestChecker  # only for files with tests (start-up)
 
-            TestChecker(self).run()
+            TestChecker(self).run(tests)
         self.check_graph()
         self.check_unused()
         self.check_default_qualify()

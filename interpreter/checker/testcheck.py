@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from camp.grammar import ast as A
+from camp.grammar.ast import all_tests
 from camp.types import Type, compatible, type_of
 
 from .symbols import CampaignInfo, Kind, ProgramInfo
@@ -92,18 +93,6 @@ def _walk(steps: tuple[A.Step, ...]) -> Iterator[A.Step]:
     return walk_steps(steps)
 
 
-def all_tests(modules: list[A.Module]) -> list[A.TestDecl]:
-    """Every test of the loaded files, in file order (those in programs included)."""
-    tests: list[A.TestDecl] = []
-    for module in modules:
-        for item in module.items:
-            if isinstance(item, A.TestDecl):
-                tests.append(item)
-            elif isinstance(item, A.Program):
-                tests.extend(item.tests)
-    return tests
-
-
 def parse_test_time(text: str) -> _dt.datetime | None:
     try:
         return _dt.datetime.fromisoformat(text)
@@ -119,9 +108,10 @@ class TestChecker:
     def __init__(self, checker: Checker) -> None:
         self.c = checker
 
-    def run(self) -> None:
+    def run(self, tests: list[A.TestDecl]) -> None:
+        """Check ``tests``: every test of the loaded files (:func:`all_tests`)."""
         seen: dict[str, A.TestDecl] = {}
-        for test in all_tests(self.c.modules):
+        for test in tests:
             first = seen.get(test.name)
             if first is not None:
                 self.c.error(
