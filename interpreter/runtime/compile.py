@@ -254,9 +254,8 @@ def _runtime_helpers(interp: Interpreter) -> dict[str, Any]:
 
     def parent_frame(campaign: CampaignInfo, caller: Frame, depth: int, event: Any) -> Frame:
         # Interpreter.s_call's frame 'with parent tokens'.
-        chain = token_chain(caller.tokens, caller.fallback, campaign.program)
-        first = chain[0] if chain else None
-        return frame(campaign, first, depth, event, chain[1:], caller.context)
+        tokens, fallback = token_chain(caller.tokens, caller.fallback, campaign.program)
+        return frame(campaign, tokens, depth, event, fallback, caller.context)
 
     return {
         "interp": interp,
@@ -545,9 +544,9 @@ class _Generator:
             if self.dynamic:
                 self.emit(d, f"callee = _parent_frame({info}, frame, depth + 1, event)")
             else:  # this frame's tokens are its own program's: the chain is known now
-                chain = token_chain(self.c.program, (), target.program)
-                first = self.const(chain[0], "p") if chain else "None"
-                rest = self.const(chain[1:], "p")
+                tokens, fallback = token_chain(self.c.program, (), target.program)
+                first = self.const(tokens, "p") if tokens is not None else "None"
+                rest = self.const(fallback, "p")
                 context = self.const(self.c, "c")
                 self.emit(
                     d, f"callee = _frame({info}, {first}, depth + 1, event, {rest}, {context})"
@@ -679,11 +678,11 @@ class _Generator:
         # known now (or its absence, raised when evaluated).
         if self.dynamic:
             return f"interp.token_value({name!r}, frame, {self.const(span, 'sp')})"
-        program = self.c.program
-        if program is None or name not in program.tokens:
-            where = f"program '{program.name}'" if program else "no program"
-            return self.failure("R202", f"token my.{name} is not defined in {where}", span)
-        value = program.tokens[name].value.value
+        own = Frame(self.c, self.c.program, None, None)
+        try:
+            value = self.interp.token_value(name, own, span)
+        except CampaignError as err:
+            return self.failure(err.code, err.message, span)
         return self.const(value) if value is not None else "None"
 
     def trigger_value(self, name: str) -> str:

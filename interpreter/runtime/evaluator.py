@@ -101,14 +101,14 @@ class Frame:
 
 def token_chain(
     first: ProgramInfo | None, rest: tuple[ProgramInfo, ...], own: ProgramInfo | None
-) -> tuple[ProgramInfo, ...]:
-    """The programs a callee looks tokens up in under ``with parent tokens``: the
-    caller's chain, then the callee's own program (M: Marketo falls back to the
-    executable's own token when the parent context lacks it)."""
+) -> tuple[ProgramInfo | None, tuple[ProgramInfo, ...]]:
+    """The programs a callee looks tokens up in under ``with parent tokens``, as its
+    frame's (tokens, fallback): the caller's chain, then the callee's own program (M:
+    Marketo falls back to the executable's own token when the parent context lacks it)."""
     chain = ((first,) if first is not None else ()) + rest
     if own is not None and own not in chain:
         chain = (*chain, own)
-    return chain
+    return (chain[0], chain[1:]) if chain else (None, ())
 
 
 _BINARY: dict[A.BinOp, Callable[[Value, Value], Value]] = {
@@ -449,10 +449,8 @@ class Interpreter:
     def s_call(self, s: A.CallStep, frame: Frame, lead: Lead) -> None:
         target = self.symbols.campaigns[s.target]
         if s.parent_tokens:
-            chain = token_chain(frame.tokens, frame.fallback, target.program)
-            callee = Frame(
-                target, chain[0] if chain else None, frame, s.span, chain[1:], frame.context
-            )
+            tokens, fallback = token_chain(frame.tokens, frame.fallback, target.program)
+            callee = Frame(target, tokens, frame, s.span, fallback, frame.context)
         else:
             callee = Frame(target, target.program, frame, s.span)
         if callee.depth > self.symbols.max_depth:
