@@ -50,7 +50,7 @@ import multiprocessing as mp
 import os
 import pickle
 import signal
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -585,7 +585,7 @@ class _Writer:
         told = [0] * count
         rows: list[ActivityRow] = []
         names: dict[str, str] = {}
-        emails: dict[str, int] = {}
+        emails: Counter[str] = Counter()
         states: dict[int, LeadRow] = {}
         created: dict[int, None] = {}
         chunk: list[int] = []
@@ -615,8 +615,7 @@ class _Writer:
                 for key_, name in res.names.items():
                     names.setdefault(key_, name)
             if res.emails:
-                for email in res.emails:
-                    emails[email] = emails.get(email, 0) + 1
+                emails.update(res.emails)
             totals.flows += res.flows
             totals.steps += res.steps
             self._count(res.errors)

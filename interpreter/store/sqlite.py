@@ -937,29 +937,20 @@ class SQLiteStore:
         )
 
     def due(self, until: _dt.datetime | None, limit: int) -> list[QueueEntry]:
-        if until is None:
-            rows = self.conn.execute(
-                f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time IS NOT NULL "
-                "ORDER BY time, seq LIMIT ?",
-                (limit,),
-            )
-        else:
-            rows = self.conn.execute(
-                f"SELECT {self._QUEUE_COLUMNS} FROM queue WHERE time IS NOT NULL AND time <= ? "
-                "ORDER BY time, seq LIMIT ?",
-                (time_text(until), limit),
-            )
-        return [self._entry(r) for r in rows]
+        return [self._entry(r) for r in self._due(self._QUEUE_COLUMNS, until, limit)]
 
     def due_keys(self, until: _dt.datetime | None, limit: int) -> list[tuple[str, int, int]]:
         """(time as stored, seq, lead id) of the entries :meth:`due` gives."""
-        sql = "SELECT time, seq, lead_id FROM queue WHERE time IS NOT NULL"
+        return self._due("time, seq, lead_id", until, limit)
+
+    def _due(self, columns: str, until: _dt.datetime | None, limit: int) -> list[Any]:
+        """``columns`` of the timed queue entries up to ``until``, by (time, seq)."""
+        sql = f"SELECT {columns} FROM queue WHERE time IS NOT NULL"
         params: list[Any] = []
         if until is not None:
             sql += " AND time <= ?"
             params.append(time_text(until))
-        params.append(limit)
-        return self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", params).fetchall()
+        return self.conn.execute(sql + " ORDER BY time, seq LIMIT ?", [*params, limit]).fetchall()
 
     def due_share(
         self,
