@@ -256,6 +256,20 @@ def run(
             "--report with --workers/--dask: the report's counts are kept in one process; "
             "run the report without --workers/--dask (see docs/parallel.md)"
         )
+    count = None  # --workers N
+    if workers is not None or dask_address is not None:
+        if trace:
+            fail_input(
+                "--trace prints one run's steps in order: it cannot follow a partitioned run; "
+                "drop --workers/--dask (or run the leads you want to trace serially)"
+            )
+        if workers is not None:
+            from camp.parallel.cli import parse_workers
+
+            try:
+                count = parse_workers(workers)
+            except InputError as e:
+                fail_input(str(e))
     if db is not None:
         _run_workspace(
             file,
@@ -274,7 +288,7 @@ def run(
             resume=resume,
             batch_size=batch_size,
             report=report,
-            workers=workers,
+            workers=count,
             engine=engine,
         )
     if resume:
@@ -306,7 +320,7 @@ def run(
         if workers is not None or dask_address is not None:
             from camp.parallel.cli import run_partitioned
 
-            summary = run_partitioned(file, result.symbols, opts, workers, dask_address, max_depth)
+            summary = run_partitioned(file, result.symbols, opts, count, dask_address, max_depth)
         elif uses_parts(leads, events, out):
             from camp.parallel.cli import run_parts
 
@@ -521,7 +535,7 @@ def _run_workspace(
     resume: bool,
     batch_size: int,
     report: Path | None = None,
-    workers: str | None = None,
+    workers: int | None = None,
     engine: str = "compiled",
 ) -> NoReturn:
     """``camp run FILE --db DB``: leads from the workspace, everything written back to it."""
@@ -538,19 +552,6 @@ def _run_workspace(
             "--leads and --db: a workspace run reads its leads from the workspace; "
             f"import the file first with `camp db import {display_path(db)} {display_path(leads)}`"
         )
-    count = None
-    if workers is not None:
-        from camp.parallel.cli import parse_workers
-
-        if trace:
-            fail_input(
-                "--trace prints one run's steps in order: it cannot follow a partitioned run; "
-                "drop --workers"
-            )
-        try:
-            count = parse_workers(workers)
-        except InputError as e:
-            fail_input(str(e))
     lock = _lock_workspace(db, f"camp run {file}")
     try:
         store = _open_workspace(db)
@@ -587,7 +588,7 @@ def _run_workspace(
             events_name=display_path(events) if events else None,
             db=display_path(db),
             warn=lambda message: click.echo(f"camp: warning: {message}", err=True),
-            workers=count,
+            workers=workers,
             held_fds=(lock.fd,),
         )
         if report is not None:
@@ -608,7 +609,7 @@ def _run_workspace(
             click.echo(f"camp: error: {e}; {finish}", err=True)
             sys.exit(EXIT_FAIL)
         except KeyboardInterrupt:
-            stopped = "every worker stopped; " if count else ""
+            stopped = "every worker stopped; " if workers else ""
             click.echo(f"\ncamp: interrupted: {stopped}{finish}", err=True)
             sys.exit(130)
         if report is not None:

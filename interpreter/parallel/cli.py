@@ -30,7 +30,7 @@ def run_partitioned(
     file: Path,
     symbols: Symbols,
     opts: RunOptions,
-    workers: str | None,
+    count: int | None,
     dask_address: str | None,
     max_depth: int,
 ) -> RunSummary:
@@ -38,12 +38,6 @@ def run_partitioned(
     from camp.parallel.driver import PartitionError
     from camp.parallel.driver import run_partitioned as run
 
-    if opts.trace is not None:
-        raise InputError(
-            "--trace prints one run's steps in order: it cannot follow a partitioned run; "
-            "drop --workers/--dask (or run the leads you want to trace serially)"
-        )
-    count = parse_workers(workers) if workers is not None else None
     progress = None
     if opts.progress is not None:
 
