@@ -34,7 +34,7 @@ import shutil
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -101,6 +101,8 @@ class Source:
     size: int
     data: int = 0  # CSV: the byte offset of the first row after the header
     line: int = 1  # CSV: that row's line number
+    rows: int = -1  # Parquet: its rows (from the footer)
+    temporal: tuple[tuple[str, bool], ...] = ()  # Parquet: date (False)/timestamp (True) columns
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def read_inputs(leads: Path | None, events: Path | None) -> Inputs:
     if lead_sources and lead_sources[0].format == "csv":
         lead_sources, columns = _csv_heads(lead_sources, [p for p, _ in listed])
     elif lead_sources and lead_sources[0].format == "parquet":
-        columns = _parquet_columns(lead_sources)
+        lead_sources, columns = _parquet_heads(lead_sources)
     event_sources: tuple[Source, ...] = ()
     if events is not None:
         what = "an events file"
@@ -240,14 +242,15 @@ def _csv_data_start(path: str) -> tuple[int, int]:
         return state.offset, reader.line_num + 1
 
 
-def _parquet_columns(sources: list[Source]) -> tuple[str, ...]:
-    pa, pq = _pyarrow()
+def _parquet_heads(sources: list[Source]) -> tuple[list[Source], tuple[str, ...]]:
+    """Each Parquet part's footer, read once: its columns (checked, the same in every
+    part), rows and date and timestamp columns."""
+    pa, _ = _pyarrow()
     first: list[str] | None = None
+    read: list[Source] = []
     for src in sources:
-        try:
-            schema = pq.read_schema(src.path)
-        except (pa.ArrowException, OSError) as e:
-            raise InputError(f"{src.name}: not a Parquet file ({e})") from None
+        with _parquet_file(src) as parquet:
+            schema, rows = parquet.schema_arrow, parquet.metadata.num_rows
         names = list(schema.names)
         for f in schema:
             if _unreadable(pa, f.type):
@@ -266,7 +269,13 @@ def _parquet_columns(sources: list[Source]) -> tuple[str, ...]:
                 f"{src.name}: its columns differ from {sources[0].name}'s "
                 f"({', '.join(names)} against {', '.join(first)}): every part has the same columns"
             )
-    return tuple(first or ())
+        temporal = tuple(
+            (f.name, pa.types.is_timestamp(f.type))
+            for f in schema
+            if pa.types.is_timestamp(f.type) or pa.types.is_date(f.type)
+        )
+        read.append(replace(src, rows=int(rows), temporal=temporal))
+    return read, tuple(first or ())
 
 
 def _unreadable(pa: Any, t: Any) -> bool:
@@ -474,16 +483,11 @@ def _plain(value: Any) -> Any:
 def _temporal_columns(src: Source, typer: Typer) -> dict[str, Callable[[Any], Value]]:
     """A Parquet file's date and timestamp columns that the schema does not type: their
     values stay dates and date-times (as a typed column's would)."""
-    pa, pq = _pyarrow()
-    fixes: dict[str, Callable[[Any], Value]] = {}
-    for f in pq.read_schema(src.path):
-        if f.name in typer.types or f.name == "id":
-            continue
-        if pa.types.is_timestamp(f.type):
-            fixes[f.name] = _naive
-        elif pa.types.is_date(f.type):
-            fixes[f.name] = lambda v: v
-    return fixes
+    return {
+        name: _naive if timestamp else (lambda v: v)
+        for name, timestamp in src.temporal
+        if name not in typer.types and name != "id"
+    }
 
 
 def _naive(value: Any) -> Value:
@@ -703,9 +707,8 @@ def plan(inputs: Inputs, count: int) -> list[list[Piece]]:
 
 
 def _count_rows(src: Source) -> int:
-    if src.format == "parquet":
-        with _parquet_file(src) as parquet:
-            return int(parquet.metadata.num_rows)
+    if src.rows >= 0:  # Parquet: from its footer
+        return src.rows
     rows, _ = source_rows(src, Piece(0, 0), ())
     return sum(1 for _ in rows)
 
