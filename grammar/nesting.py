@@ -9,6 +9,7 @@ past the limit, so no tool ever meets a Python ``RecursionError``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 from camp.grammar.span import Span
@@ -27,34 +28,8 @@ def _child_slots(cls: type) -> tuple[str, ...]:
     )
 
 
-def too_deep(node: Any, limit: int = MAX_NESTING) -> Span | None:
-    """The span of the first node nested more than ``limit`` levels deep, else None."""
-    stack: list[tuple[Any, int]] = [(node, 0)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        obj, depth = pop()
-        if isinstance(obj, tuple):
-            for item in obj:
-                if not isinstance(item, _LEAVES):
-                    push((item, depth))
-            continue
-        if isinstance(obj, type) or not hasattr(obj, "__node_fields__"):
-            continue
-        depth += 1
-        if depth > limit:
-            span: Span | None = getattr(obj, "span", None)
-            if span is not None:
-                return span
-        for name in _child_slots(obj.__class__):
-            value = getattr(obj, name)
-            if value is not None and not isinstance(value, _LEAVES):
-                push((value, depth))
-    return None
-
-
-def depth(node: Any) -> int:
-    """How many AST levels ``node`` nests (1 for a node without child nodes)."""
-    deepest = 0
+def _levels(node: Any) -> Iterator[tuple[Any, int]]:
+    """Every AST node under ``node`` (itself included) with its level, 1 for ``node``."""
     stack: list[tuple[Any, int]] = [(node, 0)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -67,9 +42,23 @@ def depth(node: Any) -> int:
         if isinstance(obj, type) or not hasattr(obj, "__node_fields__"):
             continue
         level += 1
-        deepest = max(deepest, level)
+        yield obj, level
         for name in _child_slots(obj.__class__):
             value = getattr(obj, name)
             if value is not None and not isinstance(value, _LEAVES):
                 push((value, level))
-    return deepest
+
+
+def too_deep(node: Any, limit: int = MAX_NESTING) -> Span | None:
+    """The span of the first node nested more than ``limit`` levels deep, else None."""
+    for obj, level in _levels(node):
+        if level > limit:
+            span: Span | None = getattr(obj, "span", None)
+            if span is not None:
+                return span
+    return None
+
+
+def depth(node: Any) -> int:
+    """How many AST levels ``node`` nests (1 for a node without child nodes)."""
+    return max((level for _, level in _levels(node)), default=0)
